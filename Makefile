@@ -1,0 +1,47 @@
+# The two set-up commands: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.PHONY: run test install install-test lint check-types pytest serve prepare clean
+
+## make run: install, migrate, import the bundled archive, serve on 127.0.0.1:$(PORT).
+run: install prepare
+	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+## make test: install what the tests need, then ruff, mypy and pytest.
+test: install-test lint check-types pytest
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+prepare:
+	$(BIN)/flask db upgrade
+	$(BIN)/flask editions import archive/
+
+lint:
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+check-types:
+	$(BIN)/mypy
+
+pytest:
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

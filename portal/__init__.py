@@ -1,0 +1,58 @@
+"""The PRODUCTHEAD reader portal: a Flask app over the edition archive."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from portal import settings
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the portal app: settings, database, CLI commands and pages."""
+    root = settings.PROJECT_ROOT
+    app = Flask(
+        __name__,
+        instance_path=str(root / "instance"),
+        instance_relative_config=True,
+        template_folder=str(root / "templates"),
+        static_folder=str(root / "static"),
+    )
+    _configure(app, test_config)
+
+    from portal import cli, db, views
+
+    db.init_app(app)
+    cli.init_app(app)
+    views.init_app(app)
+    return app
+
+
+def _configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    app.config.from_mapping(settings.defaults())
+    if test_config is None:
+        app.config.from_pyfile("portal.cfg", silent=True)
+        app.config.from_mapping(settings.from_environment())
+    else:
+        app.config.from_mapping(test_config)
+    instance = Path(app.instance_path)
+    if not app.config["DATABASE_URL"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'portal.sqlite3'}"
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _development_secret_key(instance / "secret_key")
+
+
+def _development_secret_key(path: Path) -> str:
+    """Return the development secret key kept in the instance folder, making it once."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
