@@ -1,0 +1,54 @@
+"""Finding edition files and reading each in the format it is written in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from portal.importing.markdown import parse_markdown
+from portal.importing.plaintext import parse_plaintext
+from portal.importing.records import EditionFileError, ParsedEdition, Problem
+
+EDITION_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+def collect_edition_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """Return the edition files named or found in folders, and a Problem per missing path."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if _is_edition_file(p)))
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(path, 0, "no such file or folder"))
+    return files, problems
+
+
+def _is_edition_file(path: Path) -> bool:
+    # READMEs and dot-files may sit beside editions; they are never editions.
+    name = path.name
+    return (
+        path.is_file()
+        and path.suffix.lower() in EDITION_SUFFIXES
+        and not name.startswith(".")
+        and not name.upper().startswith("README")
+    )
+
+
+def read_edition_file(path: Path, date: dt.date | None = None) -> ParsedEdition:
+    """Read one edition file, Markdown or plain text (told apart by a leading '---')."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise EditionFileError([Problem(path, 0, f"cannot read it: {error.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise EditionFileError([Problem(path, line, "not UTF-8 text")]) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.lstrip("\n").startswith("---"):
+        return parse_markdown(text, path)
+    return parse_plaintext(text, path, date)

@@ -1,0 +1,130 @@
+"""Writing parsed editions and the theme catalogue to the database, and reading them back."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.importing.catalogue import ThemeEntry
+from portal.importing.records import EditionRecord, LinkRecord, Section, slugify
+from portal.models import Edition, Link, Source, Theme
+
+
+class Outcome(StrEnum):
+    """What saving an edition did."""
+
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+def content_hash(record: EditionRecord) -> str:
+    """Return a digest of everything in the record, to tell an unchanged file at a glance."""
+    data = json.dumps(dataclasses.asdict(record), default=str, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def sync_themes(session: Session, catalogue: list[ThemeEntry]) -> None:
+    """Add new themes and update changed ones; themes dropped from the file are kept."""
+    existing = {theme.slug: theme for theme in session.scalars(select(Theme))}
+    for entry in catalogue:
+        theme = existing.get(entry.slug) or Theme(slug=entry.slug)
+        theme.name, theme.description = entry.name, entry.description
+        session.add(theme)
+
+
+class EditionWriter:
+    """Saves editions within one session, caching themes and sources across files."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.themes = {theme.slug: theme for theme in session.scalars(select(Theme))}
+        self.sources = {source.slug: source for source in session.scalars(select(Source))}
+
+    def save(self, record: EditionRecord) -> Outcome:
+        """Add or update the edition with the record's slug; leave it alone when unchanged."""
+        digest = content_hash(record)
+        edition = self.session.scalar(select(Edition).where(Edition.slug == record.slug))
+        if edition is not None and edition.content_hash == digest:
+            return Outcome.UNCHANGED
+        outcome = Outcome.UPDATED if edition else Outcome.ADDED
+        if edition is None:
+            edition = Edition(slug=record.slug)
+            self.session.add(edition)
+        else:
+            # Old links go first, so new ones can take their (section, position) places.
+            edition.links.clear()
+            self.session.flush()
+        self._fill(edition, record, digest)
+        return outcome
+
+    def _fill(self, edition: Edition, record: EditionRecord, digest: str) -> None:
+        edition.title, edition.date = record.title, record.date
+        edition.highlights, edition.intro = list(record.highlights), list(record.intro)
+        edition.content_hash = digest
+        edition.updated_at = dt.datetime.now(dt.UTC)
+        edition.themes = [self.themes[slug] for slug in record.themes]
+        edition.links = [self._link(section, n, link) for section, n, link in record.links()]
+
+    def _link(self, section: Section, position: int, record: LinkRecord) -> Link:
+        return Link(
+            section=section.value,
+            position=position,
+            headline=record.headline,
+            blurb=list(record.blurb),
+            link_text=record.link_text,
+            url=record.url,
+            author=record.author,
+            source=self._source(record.source),
+            themes=[self.themes[slug] for slug in record.themes],
+        )
+
+    def _source(self, name: str) -> Source:
+        slug = slugify(name)
+        if slug not in self.sources:
+            self.sources[slug] = Source(slug=slug, name=name)
+        return self.sources[slug]
+
+
+def edition_record(edition: Edition) -> EditionRecord:
+    """Return the record an edition was imported from (for export and comparison)."""
+    return EditionRecord(
+        slug=edition.slug,
+        title=edition.title,
+        date=edition.date,
+        highlights=tuple(edition.highlights),
+        intro=tuple(edition.intro),
+        curated=tuple(_link_record(link) for link in edition.curated),
+        recent_posts=tuple(_link_record(link) for link in edition.recent_posts),
+        themes=tuple(theme.slug for theme in edition.themes),
+    )
+
+
+def _link_record(link: Link) -> LinkRecord:
+    return LinkRecord(
+        headline=link.headline,
+        blurb=tuple(link.blurb),
+        link_text=link.link_text,
+        source=link.source.name,
+        author=link.author,
+        url=link.url,
+        themes=tuple(theme.slug for theme in link.themes),
+    )
+
+
+def all_edition_records(session: Session) -> list[EditionRecord]:
+    """Return every edition as a record, in slug order."""
+    query = (
+        select(Edition)
+        .order_by(Edition.slug)
+        .options(
+            selectinload(Edition.themes), selectinload(Edition.links).selectinload(Link.themes)
+        )
+    )
+    return [edition_record(edition) for edition in session.scalars(query)]
