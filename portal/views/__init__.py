@@ -1,0 +1,43 @@
+"""The portal's pages: one blueprint per area, plus error pages and template helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable
+
+from flask import Flask
+
+from portal.models import Edition
+from portal.views import archive, errors, themes
+
+
+def init_app(app: Flask) -> None:
+    """Register blueprints, error pages and template filters."""
+    app.register_blueprint(archive.bp)
+    app.register_blueprint(themes.bp)
+    errors.init_app(app)
+    app.add_template_filter(edition_date)
+    app.add_template_filter(month_name)
+    app.add_template_filter(groupby_month)
+
+
+def edition_date(value: dt.date | None) -> str:
+    """Return a date as readers write it ("7 June 2021"), or "Date unknown"."""
+    return f"{value.day} {value:%B %Y}" if value else "Date unknown"
+
+
+def month_name(month: int) -> str:
+    """Return the English name of a month number."""
+    return dt.date(2000, month, 1).strftime("%B")
+
+
+def groupby_month(
+    editions: Iterable[Edition],
+) -> list[tuple[tuple[int | None, int | None], list[Edition]]]:
+    """Group editions in archive order by (year, month); undated ones form one last group."""
+
+    def key(edition: Edition) -> tuple[int | None, int | None]:
+        return (edition.date.year, edition.date.month) if edition.date else (None, None)
+
+    return [(k, list(group)) for k, group in itertools.groupby(editions, key)]

@@ -1,0 +1,64 @@
+"""The home page, the archive by date, and edition pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+
+from portal import queries
+from portal.db import get_session
+from portal.views.paging import page_number
+
+bp = Blueprint("archive", __name__)
+
+RECENT_ON_HOME = 6
+
+
+@bp.get("/")
+def home() -> str:
+    """Show the latest edition and the ones just before it."""
+    editions = queries.latest_editions(get_session(), RECENT_ON_HOME + 1)
+    latest = editions[0] if editions else None
+    return render_template("archive/home.html", latest=latest, recent=editions[1:])
+
+
+@bp.get("/editions/")
+def editions() -> str:
+    """List every edition, newest first, grouped by year and month."""
+    return _archive_page(year=None, month=None)
+
+
+@bp.get("/editions/<int(fixed_digits=4):year>/")
+def editions_of_year(year: int) -> str:
+    """List the editions of one year."""
+    if year < 1:
+        abort(404)
+    return _archive_page(year=year, month=None)
+
+
+@bp.get("/editions/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/")
+def editions_of_month(year: int, month: int) -> str:
+    """List the editions of one month."""
+    if year < 1 or not 1 <= month <= 12:
+        abort(404)
+    return _archive_page(year=year, month=month)
+
+
+def _archive_page(year: int | None, month: int | None) -> str:
+    session = get_session()
+    per_page = current_app.config["EDITIONS_PER_PAGE"]
+    page = queries.archive_page(session, page_number(), per_page, year, month)
+    if page.number > page.pages or (year is not None and page.total == 0):
+        abort(404)
+    years = queries.archive_years(session)
+    return render_template("archive/editions.html", page=page, year=year, month=month, years=years)
+
+
+@bp.get("/editions/<slug>")
+def edition(slug: str) -> str:
+    """Show one edition in full."""
+    session = get_session()
+    found = queries.get_edition(session, slug)
+    if found is None:
+        abort(404)
+    newer, older = queries.neighbours(session, found)
+    return render_template("archive/edition.html", edition=found, newer=newer, older=older)
