@@ -1,0 +1,199 @@
+"""Searching the live index: one searcher per thread, facets, suggestions and a result cache.
+
+A process opens each build once; every thread keeps its own searcher and, on
+each search, compares the build and its generation with the live ones (about
+10 us). When either changed it opens the new searcher first, then closes the
+old. `searcher.refresh()` is never used: after a merge it re-adds old segments.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
+from whoosh.index import FileIndex
+from whoosh.query import And, Query, Term
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+from whoosh.sorting import FieldFacet
+
+from index import snippets
+from index.query import ParsedQuery, QueryError, make_parser, parse
+from index.results import SearchRequest, SearchResults, Sort
+from index.schema import build_schema
+from index.storage import IndexUnavailable, live_build
+from index.suggest import suggest
+
+# A search that runs longer returns what it found so far instead of holding the worker.
+TIME_LIMIT_S = 2.0
+CACHE_SIZE = 512
+
+
+class RecencyBM25F(BM25F):  # type: ignore[misc]
+    """BM25F whose scores lean a hair towards newer editions, so a newer edition wins a tie."""
+
+    use_final = True
+
+    def __init__(self, days: list[int]) -> None:
+        super().__init__()
+        self.days = days
+
+    def final(self, searcher: Any, docnum: int, score: float) -> float:
+        return float(score * (1.0 + self.days[docnum] * 1e-10))
+
+
+@dataclass
+class _Reader:
+    """One thread's searcher on one generation of one build, with its facet columns."""
+
+    build: Path
+    generation: int
+    searcher: Any
+    columns: dict[str, list[Any]]
+
+    @classmethod
+    def open(cls, build: Path, ix: FileIndex) -> _Reader:
+        generation = ix.latest_generation()
+        reader = ix.reader()
+        columns = {
+            "year": list(reader.column_reader("year")),
+            "source": list(reader.column_reader("source_slug")),
+            "theme": [value.decode().split() for value in reader.column_reader("theme_set")],
+            "day": list(reader.column_reader("day")),
+        }
+        searcher = Searcher(reader, weighting=RecencyBM25F(columns["day"]), fromindex=ix)
+        return cls(build, generation, searcher, columns)
+
+
+class SearchIndex:
+    """Answers SearchRequests from the live index in `folder`; safe to share between threads."""
+
+    def __init__(self, folder: Path, cache_size: int = CACHE_SIZE) -> None:
+        self.folder = folder
+        self.parser = make_parser(build_schema())
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._indexes: dict[Path, FileIndex] = {}
+        self._cache: OrderedDict[tuple[Any, ...], SearchResults] = OrderedDict()
+        self._cache_size = cache_size
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Return one page of results; raise QueryError for a bad query, IndexUnavailable without an index."""
+        parsed = parse(self.parser, request.q) if request.q.strip() else None
+        if parsed is None and not request.has_filters():
+            raise QueryError("Type a word or two to search for.")
+        reader = self._reader()
+        key = (request, reader.build, reader.generation)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        try:
+            results = _run(reader, parsed, request, self.parser)
+        except QueryError:
+            raise
+        except Exception as error:  # a damaged segment shows up only when read
+            raise IndexUnavailable(f"the index could not be read: {error}") from error
+        self._remember(key, results)
+        return results
+
+    def _remember(self, key: tuple[Any, ...], results: SearchResults) -> None:
+        with self._lock:
+            self._cache[key] = results
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+    def _reader(self) -> _Reader:
+        build = live_build(self.folder)
+        ix = self._index(build)
+        current: _Reader | None = getattr(self._local, "reader", None)
+        if (
+            current is not None
+            and current.build == build
+            and current.generation == ix.latest_generation()
+        ):
+            return current
+        try:
+            fresh = _Reader.open(build, ix)
+        except Exception as error:
+            raise IndexUnavailable(f"the index in {build} cannot be read: {error}") from error
+        if current is not None:
+            current.searcher.close()
+        self._local.reader = fresh
+        return fresh
+
+    def _index(self, build: Path) -> FileIndex:
+        with self._lock:
+            if build not in self._indexes:
+                try:
+                    self._indexes[build] = whoosh_index.open_dir(str(build))
+                except Exception as error:
+                    raise IndexUnavailable(
+                        f"the index in {build} cannot be opened: {error}"
+                    ) from error
+            return self._indexes[build]
+
+
+def _filters(request: SearchRequest, parsed: ParsedQuery | None) -> list[Query]:
+    terms = [("theme", request.theme), ("year", request.year), ("source_slug", request.source)]
+    filters: list[Query] = [Term(name, value) for name, value in terms if value]
+    if parsed is not None and parsed.kind:
+        filters.append(Term("kind", parsed.kind))
+    return filters
+
+
+def _run(
+    reader: _Reader, parsed: ParsedQuery | None, request: SearchRequest, parser: Any
+) -> SearchResults:
+    searcher = reader.searcher
+    filters = _filters(request, parsed)
+    query = parsed.query if parsed else And(filters)
+    narrowed = And([query, *filters]) if parsed and filters else query
+    matched = set(searcher.docs_for_query(narrowed))
+    hits = _page(searcher, query, filters, request, by_date=parsed is None)
+    facets = _facets(reader.columns, matched)
+    suggestion = (
+        suggest(searcher, parser, request, parsed, narrowed_count=len(matched)) if parsed else None
+    )
+    return SearchResults(request, len(matched), hits, facets, suggestion)
+
+
+def _page(
+    searcher: Any, query: Query, filters: list[Query], request: SearchRequest, by_date: bool
+) -> tuple[Any, ...]:
+    newest = by_date or request.sort is Sort.NEWEST
+    limit = request.page * request.page_size
+    sortedby = FieldFacet("day", reverse=True) if newest else None
+    collector = searcher.collector(limit=limit, sortedby=sortedby)
+    timed = TimeLimitCollector(collector, timelimit=TIME_LIMIT_S, use_alarm=False)
+    # The filter wraps outermost: wrapping collectors feed their child directly, past any filter inside.
+    outer = FilterCollector(timed, allow=And(filters)) if filters else timed
+    with contextlib.suppress(TimeLimit):  # keep what was found in time
+        searcher.search_with_collector(query, outer)
+    results = outer.results()
+    results.fragmenter, results.formatter = snippets.FRAGMENTER, snippets.FORMATTER
+    start = (request.page - 1) * request.page_size
+    return tuple(snippets.to_hit(hit) for hit in list(results)[start:limit])
+
+
+def _facets(
+    columns: dict[str, list[Any]], matched: set[int]
+) -> dict[str, tuple[tuple[str, int], ...]]:
+    counts = {
+        "theme": Counter(chain.from_iterable(map(columns["theme"].__getitem__, matched))),
+        "year": Counter(map(columns["year"].__getitem__, matched)),
+        "source": Counter(map(columns["source"].__getitem__, matched)),
+    }
+    ordered = {
+        name: sorted(((k, n) for k, n in c.items() if k), key=lambda kv: (-kv[1], kv[0]))
+        for name, c in counts.items()
+    }
+    ordered["year"].sort(key=lambda kv: kv[0], reverse=True)
+    return {name: tuple(pairs) for name, pairs in ordered.items()}

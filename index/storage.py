@@ -1,0 +1,197 @@
+"""Where the index lives on disk, and the only code that writes it.
+
+Layout of the index folder:
+    current          the name of the live build, replaced atomically by a rebuild
+    build-<stamp>/   a complete Whoosh index plus meta.json (schema version)
+    .lock            held by whoever writes (rebuild or update), so they never interleave
+
+A rebuild writes a new build beside the live one and then swaps `current`, so
+searches keep answering from the old build until the new one is complete. The
+build before the live one is kept, for searchers still reading it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex
+from whoosh.query import Term
+
+from index.documents import EditionDocument, whoosh_documents
+from index.schema import SCHEMA_VERSION, build_schema
+
+POINTER = "current"
+# How long a writer waits for another writer (an import racing a timer's update, say)
+# before giving up with IndexBusy, instead of Whoosh's immediate LockError.
+WRITER_TIMEOUT_S = 60.0
+
+
+class IndexUnavailable(Exception):
+    """There is no usable index in the folder (never built, deleted or unreadable)."""
+
+
+class IndexBusy(Exception):
+    """Another process is writing the index and did not finish in time."""
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What `check` found: document counts by kind, schema version and stale editions."""
+
+    editions: int
+    links: int
+    schema_version: int | None
+    hashes: dict[str, str]
+
+
+def live_build(folder: Path) -> Path:
+    """Return the folder of the live build, or raise IndexUnavailable."""
+    try:
+        name = (folder / POINTER).read_text().strip()
+    except OSError:
+        raise IndexUnavailable(f"no index in {folder}: run `flask index rebuild`") from None
+    build = folder / name
+    if not name or not build.is_dir():
+        raise IndexUnavailable(f"the index in {folder} points at a missing build {name!r}")
+    return build
+
+
+def open_live(folder: Path) -> tuple[Path, FileIndex]:
+    """Open the live build for reading, or raise IndexUnavailable."""
+    build = live_build(folder)
+    try:
+        return build, whoosh_index.open_dir(str(build))
+    except Exception as error:  # Whoosh raises many kinds for a damaged index
+        raise IndexUnavailable(f"the index in {build} cannot be opened: {error}") from error
+
+
+@contextlib.contextmanager
+def write_lock(folder: Path) -> Iterator[None]:
+    """Hold the folder's writer lock, waiting up to WRITER_TIMEOUT_S seconds for it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a") as handle:
+        deadline = time.monotonic() + WRITER_TIMEOUT_S
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise IndexBusy(f"another process is writing the index in {folder}") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def rebuild(
+    folder: Path,
+    editions: Iterable[EditionDocument],
+    progress: Callable[[int], None] = lambda _n: None,
+) -> int:
+    """Build a complete index beside the live one, then swap it in; return the document count."""
+    with write_lock(folder):
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+        build = folder / f"build-{stamp}-{os.getpid()}"
+        build.mkdir(parents=True)
+        try:
+            count = _fill(build, editions, progress)
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)
+            raise
+        _swap(folder, build)
+        return count
+
+
+def _fill(build: Path, editions: Iterable[EditionDocument], progress: Callable[[int], None]) -> int:
+    ix = whoosh_index.create_in(str(build), build_schema())
+    count = 0
+    with ix.writer(limitmb=128) as writer:
+        for edition in editions:
+            for document in whoosh_documents(edition):
+                writer.add_document(**document)
+                count += 1
+            progress(1)
+    (build / "meta.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
+    ix.close()
+    return count
+
+
+def _swap(folder: Path, build: Path) -> None:
+    previous = _read_pointer(folder)
+    temporary = folder / f"{POINTER}.tmp"
+    temporary.write_text(build.name)
+    os.replace(temporary, folder / POINTER)  # atomic: readers see the old or the new name
+    keep = {build.name, previous}
+    for old in folder.glob("build-*"):
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _read_pointer(folder: Path) -> str:
+    try:
+        return (folder / POINTER).read_text().strip()
+    except OSError:
+        return ""
+
+
+def indexed_hashes(ix: FileIndex) -> dict[str, str]:
+    """Return {edition slug: content hash} of every edition in the index."""
+    with ix.searcher() as searcher:
+        docnums = searcher.docs_for_query(Term("kind", "edition"))
+        return {
+            fields["edition"]: fields.get("content_hash", "")
+            for fields in (searcher.stored_fields(n) for n in docnums)
+        }
+
+
+def update(
+    folder: Path,
+    wanted: dict[str, str],
+    load: Callable[[list[str]], Iterable[EditionDocument]],
+) -> tuple[list[str], list[str]]:
+    """Re-index editions whose hash differs from `wanted` and drop those not in it.
+
+    `wanted` maps every edition slug to its content hash; `load` returns the
+    documents of the slugs it is given. Returns (re-indexed slugs, removed slugs).
+    """
+    with write_lock(folder):
+        _build, ix = open_live(folder)
+        have = indexed_hashes(ix)
+        changed = sorted(slug for slug, digest in wanted.items() if have.get(slug) != digest)
+        removed = sorted(set(have) - set(wanted))
+        if changed or removed:
+            with ix.writer(timeout=WRITER_TIMEOUT_S) as writer:
+                for slug in changed + removed:
+                    writer.delete_by_term("edition", slug)
+                for edition in load(changed):
+                    for document in whoosh_documents(edition):
+                        writer.add_document(**document)
+        ix.close()
+        return changed, removed
+
+
+def status(folder: Path) -> IndexStatus:
+    """Return the document counts, schema version and edition hashes of the live index."""
+    build, ix = open_live(folder)
+    try:
+        version = json.loads((build / "meta.json").read_text()).get("schema_version")
+    except (OSError, ValueError):
+        version = None
+    with ix.searcher() as searcher:
+        editions = len(list(searcher.docs_for_query(Term("kind", "edition"))))
+        links = len(list(searcher.docs_for_query(Term("kind", "link"))))
+    hashes = indexed_hashes(ix)
+    ix.close()
+    return IndexStatus(editions, links, version, hashes)

@@ -1,0 +1,69 @@
+""" "Did you mean": correct only the words the index has never seen, against unstemmed words."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from whoosh.query import And, Term
+
+from index.analysis import spelling_analyzer
+from index.query import ParsedQuery, QueryError, parse
+from index.results import SearchRequest
+
+_ANALYZER = spelling_analyzer()
+
+
+def _folded(word: str) -> str:
+    tokens = [token.text for token in _ANALYZER(word)]
+    return tokens[0] if tokens else ""
+
+
+def corrections(searcher: Any, words: tuple[str, ...]) -> dict[str, str]:
+    """Return {word: correction} for words absent from the index that have a close match."""
+    reader = searcher.reader()
+    found: dict[str, str] = {}
+    for word in words:
+        folded = _folded(word)
+        if not folded or reader.doc_frequency("spell", folded):
+            continue
+        # A shared first letter keeps the lookup cheap (about 5 ms instead of 70) and fixes most typos.
+        candidates = searcher.suggest("spell", folded, limit=1, maxdist=2, prefix=1)
+        if candidates:
+            found[word] = candidates[0]
+    return found
+
+
+def suggest(
+    searcher: Any,
+    parser: Any,
+    request: SearchRequest,
+    parsed: ParsedQuery | None,
+    narrowed_count: int,
+) -> str | None:
+    """Return a corrected query when some words look misspelled and the correction finds more."""
+    if parsed is None:
+        return None
+    fixes = corrections(searcher, parsed.words)
+    if not fixes:
+        return None
+    corrected = request.q
+    for word, fix in fixes.items():
+        corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", fix, corrected)
+    try:
+        better = parse(parser, corrected)
+    except QueryError:
+        return None
+    filters = [
+        Term(name, value)
+        for name, value in (
+            ("theme", request.theme),
+            ("year", request.year),
+            ("source_slug", request.source),
+        )
+        if value
+    ]
+    if better.kind:
+        filters.append(Term("kind", better.kind))
+    count = len(list(searcher.docs_for_query(And([better.query, *filters]))))
+    return corrected if count > narrowed_count else None
