@@ -9,7 +9,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from portal import migrate
+import index
+from portal import migrate, search
 from portal.db import get_engine, get_session
 from portal.importing.catalogue import ThemeEntry, load_catalogue
 from portal.importing.demo import write_demo_archive
@@ -21,12 +22,14 @@ from portal.importing.store import all_edition_records
 
 db_cli = AppGroup("db", help="Create and migrate the database.")
 editions_cli = AppGroup("editions", help="Import, export and generate edition files.")
+index_cli = AppGroup("index", help="Build, update and check the search index.")
 
 
 def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(db_cli)
     app.cli.add_command(editions_cli)
+    app.cli.add_command(index_cli)
 
 
 @db_cli.command("upgrade")
@@ -68,6 +71,8 @@ def import_command(paths: tuple[Path, ...], date: dt.datetime | None) -> None:
         )
     with click.progressbar(good, label="Importing", hidden=len(good) < 10) as editions:
         write_editions(get_session(), editions, catalogue, report)
+    if report.changed_slugs:
+        _update_index()
     _finish(report, missing)
 
 
@@ -101,3 +106,44 @@ def demo_command(count: int, folder: Path) -> None:
     themes = [theme.slug for theme in _catalogue()]
     written = write_demo_archive(folder, count, themes)
     click.echo(f"Wrote {written} demo editions to {folder}.")
+
+
+def _update_index() -> None:
+    try:
+        changed, removed = search.update_index(get_session())
+    except index.IndexBusy as error:
+        raise click.ClickException(f"{error}; run `flask index update` when it is done.") from None
+    click.echo(f"Search index: {len(changed)} editions re-indexed, {len(removed)} removed.")
+
+
+@index_cli.command("rebuild")
+def index_rebuild_command() -> None:
+    """Build the whole index beside the live one and swap it in; searches go on meanwhile."""
+    session = get_session()
+    total = len(search.database_hashes(session))
+    with click.progressbar(length=total, label="Indexing", hidden=total < 10) as bar:
+        try:
+            count = search.rebuild_index(session, bar.update)
+        except index.IndexBusy as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Search index rebuilt: {total} editions, {count} documents, in {search.index_folder()}."
+    )
+
+
+@index_cli.command("update")
+def index_update_command() -> None:
+    """Re-index only the editions that changed since the last run (builds the index if missing)."""
+    _update_index()
+
+
+@index_cli.command("check")
+def index_check_command() -> None:
+    """Compare the index with the database; exit 1 when they disagree."""
+    try:
+        problems = search.check_index(get_session())
+    except index.IndexUnavailable as error:
+        raise click.ClickException(str(error)) from None
+    if problems:
+        raise click.ClickException("the index disagrees with the database: " + "; ".join(problems))
+    click.echo("Search index matches the database.")

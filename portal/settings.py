@@ -44,6 +44,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("EDITIONS_PER_PAGE", 20, "Editions per page of the archive."),
     Setting(
+        "INDEX_DIR",
+        None,
+        "Folder of the search index. Unset: `instance/index`. Each web host keeps its own.",
+    ),
+    Setting("SEARCH_RESULTS_PER_PAGE", 20, "Search hits per page, on `/search` and `/api/search`."),
+    Setting(
         "SQLITE_BUSY_TIMEOUT_MS",
         5000,
         "How long a SQLite connection waits for a lock before giving up, in milliseconds.",

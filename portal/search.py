@@ -1,0 +1,127 @@
+"""The one adapter between the portal and the `index` library.
+
+It turns database editions into index documents, drives the index lifecycle for
+the CLI, and answers searches for the views. Web requests only ever read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+import index
+from portal.models import Edition, Link, Source, Theme
+
+BATCH = 200
+
+
+def index_folder(app: Flask | None = None) -> Path:
+    """Return the folder the index lives in (PORTAL_INDEX_DIR, default instance/index)."""
+    app = app or current_app
+    configured = app.config["INDEX_DIR"]
+    return Path(configured) if configured else Path(app.instance_path) / "index"
+
+
+def get_search_index() -> index.SearchIndex:
+    """Return this process's SearchIndex, made on first use (after any fork)."""
+    state = current_app.extensions.setdefault("portal.search", {})
+    if "index" not in state:
+        state["index"] = index.SearchIndex(index_folder())
+    search_index: index.SearchIndex = state["index"]
+    return search_index
+
+
+def _document(edition: Edition) -> index.EditionDocument:
+    return index.EditionDocument(
+        slug=edition.slug,
+        title=edition.title,
+        date=edition.date,
+        highlights=tuple(edition.highlights),
+        intro=tuple(edition.intro),
+        themes=tuple(theme.slug for theme in edition.themes),
+        content_hash=edition.content_hash,
+        links=tuple(_link_document(link) for link in edition.links),
+    )
+
+
+def _link_document(link: Link) -> index.LinkDocument:
+    return index.LinkDocument(
+        section=link.section,
+        position=link.position,
+        headline=link.headline,
+        blurb=tuple(link.blurb),
+        link_text=link.link_text,
+        source=link.source.name,
+        source_slug=link.source.slug,
+        author=link.author,
+        url=link.url,
+        themes=tuple(theme.slug for theme in link.themes),
+    )
+
+
+def edition_documents(session: Session, slugs: list[str]) -> Iterator[index.EditionDocument]:
+    """Yield the index documents of these editions, loading them in batches."""
+    options = (selectinload(Edition.themes), selectinload(Edition.links).selectinload(Link.themes))
+    for start in range(0, len(slugs), BATCH):
+        batch = slugs[start : start + BATCH]
+        query = select(Edition).where(Edition.slug.in_(batch)).options(*options)
+        yield from (_document(edition) for edition in session.scalars(query))
+
+
+def database_hashes(session: Session) -> dict[str, str]:
+    """Return {slug: content hash} of every edition in the database."""
+    return dict(session.execute(select(Edition.slug, Edition.content_hash)).all())
+
+
+def rebuild_index(session: Session, progress: Callable[[int], None] = lambda _n: None) -> int:
+    """Build the whole index from the database beside the live one and swap it in."""
+    slugs = sorted(database_hashes(session))
+    return index.rebuild(index_folder(), edition_documents(session, slugs), progress)
+
+
+def update_index(session: Session) -> tuple[list[str], list[str]]:
+    """Re-index the editions that changed since the index was written; build it if missing."""
+    try:
+        return index.update(
+            index_folder(), database_hashes(session), lambda s: edition_documents(session, s)
+        )
+    except index.IndexUnavailable:
+        rebuild_index(session)
+        return sorted(database_hashes(session)), []
+
+
+def check_index(session: Session) -> list[str]:
+    """Return what disagrees between the database and the index (empty when they agree)."""
+    found = index.status(index_folder())
+    wanted = database_hashes(session)
+    links = session.scalar(select(func.count(Link.id))) or 0
+    problems = []
+    if found.schema_version != index.SCHEMA_VERSION:
+        problems.append(f"schema version {found.schema_version}, expected {index.SCHEMA_VERSION}")
+    if (found.editions, found.links) != (len(wanted), links):
+        problems.append(
+            f"{found.editions} editions and {found.links} links indexed, "
+            f"{len(wanted)} and {links} in the database"
+        )
+    stale = sorted(slug for slug, digest in wanted.items() if found.hashes.get(slug) != digest)
+    if stale:
+        problems.append(f"{len(stale)} editions out of date, e.g. {', '.join(stale[:3])}")
+    return problems
+
+
+def facet_names(session: Session, results: index.SearchResults) -> dict[str, dict[str, str]]:
+    """Return display names for the theme and source slugs in the results' facets and hits."""
+    theme_slugs = {slug for slug, _n in results.facets.get("theme", ())}
+    theme_slugs.update(*(hit.themes for hit in results.hits))
+    source_slugs = {slug for slug, _n in results.facets.get("source", ())}
+    themes = select(Theme.slug, Theme.name).where(Theme.slug.in_(theme_slugs))
+    sources = select(Source.slug, Source.name).where(Source.slug.in_(source_slugs))
+    return {"theme": _pairs(session, themes), "source": _pairs(session, sources)}
+
+
+def _pairs(session: Session, query: Select[str, str]) -> dict[str, str]:
+    return dict(session.execute(query).all())
