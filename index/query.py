@@ -36,6 +36,8 @@ _OPERATORS = {"AND", "OR", "NOT"}
 # Anything but letters, digits, quotes, parentheses, colons, hyphens and apostrophes is a space:
 # Whoosh keeps a word that analyses to nothing (`***`) as a raw term instead of dropping it.
 _PUNCTUATION = re.compile(r"[^\w\s\"():\-'\u2019]")
+# A hyphen inside a word joins it ("dual-track"); Whoosh would read it as "dual NOT track".
+_JOINING_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
 
 
 class QueryError(ValueError):
@@ -72,7 +74,7 @@ def make_parser(schema: object) -> QueryParser:
 def parse(parser: QueryParser, text: str) -> ParsedQuery:
     """Parse a reader's query, or raise QueryError with a message for the reader."""
     _check_size(" ".join(text.split()))
-    text = " ".join(_PUNCTUATION.sub(" ", text).split())
+    text = " ".join(_JOINING_HYPHEN.sub(" ", _PUNCTUATION.sub(" ", text)).split())
     kinds = {match.lower() for match in _IN.findall(text)}
     text = " ".join(_IN.sub(" ", text).split())
     kind = {"intro": "edition", "links": "link"}[kinds.pop()] if len(kinds) == 1 else None

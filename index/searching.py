@@ -63,13 +63,26 @@ class _Reader:
         generation = ix.latest_generation()
         reader = ix.reader()
         columns = {
-            "year": list(reader.column_reader("year")),
-            "source": list(reader.column_reader("source_slug")),
-            "theme": [value.decode().split() for value in reader.column_reader("theme_set")],
-            "day": list(reader.column_reader("day")),
+            "year": _column(reader, "year"),
+            "source": _column(reader, "source_slug"),
+            "theme": [value.decode().split() for value in _column(reader, "theme_set")],
+            "day": _column(reader, "day"),
         }
         searcher = Searcher(reader, weighting=RecencyBM25F(columns["day"]), fromindex=ix)
         return cls(build, generation, searcher, columns)
+
+
+def _column(reader: Any, name: str) -> list[Any]:
+    """Return a column's value for every document number, segment by segment.
+
+    Over several segments Whoosh's combined column reader reports length 0, stops
+    iterating early and fails on item access; each segment's own reader is right.
+    """
+    values: list[Any] = []
+    for leaf, _offset in reader.leaf_readers():
+        column = leaf.column_reader(name)
+        values.extend(column[docnum] for docnum in range(leaf.doc_count_all()))
+    return values
 
 
 class SearchIndex:
@@ -132,6 +145,8 @@ class SearchIndex:
     def _index(self, build: Path) -> FileIndex:
         with self._lock:
             if build not in self._indexes:
+                # Forget older builds: threads still reading them hold their own searchers.
+                self._indexes.clear()
                 try:
                     self._indexes[build] = whoosh_index.open_dir(str(build))
                 except Exception as error:

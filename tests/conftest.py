@@ -54,6 +54,7 @@ def make_app(tmp_path: Path, migrated_database: Path) -> Iterator[AppFactory]:
             "TESTING": True,
             "SECRET_KEY": "test-secret",
             "DATABASE_URL": f"sqlite:///{database}",
+            "INDEX_DIR": str(tmp_path / f"index-{len(apps)}"),
         }
         apps.append(create_app(settings | config))
         return apps[-1]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import gc
 import datetime as dt
+import gc
 import threading
 from pathlib import Path
 
 import pytest
+from whoosh import index as whoosh_index
 
 import index
 from index import SearchRequest
+from index.documents import whoosh_documents
 from index.storage import live_build, write_lock
 from tests.index.conftest import LIBRARY, edition, link
 
@@ -164,3 +166,24 @@ def test_a_second_writer_waits_then_gives_up(folder: Path, monkeypatch: pytest.M
         [],
         [],
     )
+
+
+def test_facets_stay_right_across_segments_and_undated_editions(tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    index.rebuild(folder, many(3))
+    ix = whoosh_index.open_dir(str(live_build(folder)))
+    for n in range(3):  # one unmerged segment each, all undated: their year column is empty
+        writer = ix.writer()
+        undated = edition(
+            f"u{n}", f"Undated {n} about common", None, link("A common link", themes=("risk",))
+        )
+        for document in whoosh_documents(undated):
+            writer.add_document(**document)
+        writer.commit(merge=False)
+    assert len(ix.reader().leaf_readers()) == 4
+    ix.close()
+    results = index.SearchIndex(folder).search(SearchRequest("common"))
+    assert results.total == 12
+    assert dict(results.facets["year"]) == {"2020": 6}
+    assert dict(results.facets["theme"]) == {"risk": 3}
+    assert dict(results.facets["source"]) == {"example-weekly": 6}
