@@ -22,7 +22,8 @@ class NormalizeFilter(Filter):  # type: ignore[misc]
 
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
         for token in tokens:
-            token.text = unicodedata.normalize("NFKC", token.text)
+            if not token.text.isascii():  # ASCII is already in NFKC; skip the call for speed
+                token.text = unicodedata.normalize("NFKC", token.text)
             yield token
 
 
