@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install install-test lint check-types pytest serve prepare clean
+.PHONY: run test install install-test lint check-types pytest serve prepare clean bench
 
 ## make run: install, migrate, import the bundled archive, serve on 127.0.0.1:$(PORT).
 run: install prepare
@@ -42,6 +42,10 @@ check-types:
 
 pytest:
 	$(BIN)/pytest
+
+## make bench: the search benchmark on the 3,000-edition demo archive (prints figures, asserts nothing).
+bench: install-test
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

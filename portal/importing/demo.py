@@ -11,6 +11,7 @@ import random
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from portal.importing.demo_words import WordBank
 from portal.importing.markdown import render_markdown
 from portal.importing.records import EditionRecord, LinkRecord, slugify
 
@@ -20,65 +21,6 @@ DEMO_COMMENT = (
 )
 FIRST_DAY, LAST_DAY = dt.date(2014, 1, 6), dt.date(2026, 10, 26)
 
-SUBJECTS = (
-    "platform teams",
-    "stakeholders",
-    "product managers",
-    "roadmaps",
-    "pricing pages",
-    "discovery interviews",
-    "growth loops",
-    "engineering leads",
-    "risk registers",
-    "north-star metrics",
-    "onboarding flows",
-    "design systems",
-    "marketplaces",
-    "APIs",
-    "executive sponsors",
-    "customer advisory boards",
-    "experiments",
-    "release trains",
-)
-VERBS = (
-    "quietly shape",
-    "rarely survive",
-    "depend on",
-    "slow down",
-    "reveal",
-    "undermine",
-    "compound",
-    "simplify",
-    "outgrow",
-    "reward",
-    "expose",
-    "distort",
-    "accelerate",
-)
-OBJECTS = (
-    "the product strategy",
-    "internal scaling problems",
-    "stakeholder alignment",
-    "the appetite for risk",
-    "pricing experiments",
-    "the quarterly roadmap",
-    "user research",
-    "developer adoption",
-    "a two-sided market",
-    "retention curves",
-    "the sales pipeline",
-    "technical debt",
-    "trust between teams",
-    "the platform business model",
-)
-TITLE_FORMS = (
-    "Why {s} {v} {o}",
-    "How {s} {v} {o}",
-    "When {s} {v} {o}",
-    "What {s} teach us about {o}",
-    "The trouble with {o}",
-    "{S} and {o}",
-)
 SOURCES = (
     ("TechCrunch", ("Ron Miller", "Sarah Perez")),
     ("WIRED", ("Stephen Armstrong",)),
@@ -106,7 +48,7 @@ LINK_WORDS = (
 
 def demo_editions(count: int, themes: Sequence[str], seed: int = 2021) -> Iterator[EditionRecord]:
     """Yield `count` synthetic editions, the same ones for the same arguments."""
-    rng = random.Random(seed)
+    words = WordBank(random.Random(seed))
     span = (LAST_DAY - FIRST_DAY).days
     for number in range(1, count + 1):
         date = (
@@ -114,7 +56,7 @@ def demo_editions(count: int, themes: Sequence[str], seed: int = 2021) -> Iterat
             if number % 97 == 0
             else FIRST_DAY + dt.timedelta(days=span * number // max(count, 1))
         )
-        yield _edition(rng, number, date, themes)
+        yield _edition(words, number, date, themes)
 
 
 def write_demo_archive(folder: Path, count: int, themes: Sequence[str]) -> int:
@@ -128,28 +70,30 @@ def write_demo_archive(folder: Path, count: int, themes: Sequence[str]) -> int:
 
 
 def _edition(
-    rng: random.Random, number: int, date: dt.date | None, themes: Sequence[str]
+    words: WordBank, number: int, date: dt.date | None, themes: Sequence[str]
 ) -> EditionRecord:
-    title = _title(rng)
+    rng = words.rng
+    title = words.title()
     chosen = tuple(sorted(rng.sample(list(themes), k=min(len(themes), rng.randint(1, 3)))))
     return EditionRecord(
         slug=f"demo-{number:04d}-{slugify(title)}",
         title=title,
         date=date,
-        highlights=tuple(_sentence(rng) for _ in range(rng.randint(3, 5))),
-        intro=tuple(_paragraph(rng, 40, 90) for _ in range(rng.randint(2, 4))),
-        curated=tuple(_link(rng, chosen) for _ in range(rng.randint(4, 8))),
-        recent_posts=tuple(_link(rng, chosen, own=True) for _ in range(rng.randint(0, 3))),
+        highlights=tuple(words.sentence() for _ in range(rng.randint(3, 5))),
+        intro=tuple(_paragraph(words, 40, 90) for _ in range(rng.randint(2, 4))),
+        curated=tuple(_link(words, chosen) for _ in range(rng.randint(4, 8))),
+        recent_posts=tuple(_link(words, chosen, own=True) for _ in range(rng.randint(0, 3))),
         themes=chosen,
     )
 
 
-def _link(rng: random.Random, themes: tuple[str, ...], own: bool = False) -> LinkRecord:
-    headline = _title(rng)
+def _link(words: WordBank, themes: tuple[str, ...], own: bool = False) -> LinkRecord:
+    rng = words.rng
+    headline = words.title()
     source, authors = ("I Manage Products", ()) if own else rng.choice(SOURCES)
     return LinkRecord(
         headline=headline,
-        blurb=tuple(_paragraph(rng, 30, 80) for _ in range(1 if rng.random() < 0.8 else 2)),
+        blurb=tuple(_paragraph(words, 30, 80) for _ in range(1 if rng.random() < 0.8 else 2)),
         link_text=rng.choice(LINK_WORDS),
         source=source,
         author=rng.choice(authors) if authors else None,
@@ -158,25 +102,11 @@ def _link(rng: random.Random, themes: tuple[str, ...], own: bool = False) -> Lin
     )
 
 
-def _title(rng: random.Random) -> str:
-    subject = rng.choice(SUBJECTS)
-    form = rng.choice(TITLE_FORMS)
-    text = form.format(
-        s=subject, S=subject.capitalize(), v=rng.choice(VERBS), o=rng.choice(OBJECTS)
-    )
-    return text[0].upper() + text[1:]
-
-
-def _sentence(rng: random.Random) -> str:
-    text = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}"
-    return text[0].upper() + text[1:] + "."
-
-
-def _paragraph(rng: random.Random, low: int, high: int) -> str:
+def _paragraph(words: WordBank, low: int, high: int) -> str:
     """Return sentences totalling between `low` and `high` words (a blurb or intro paragraph)."""
-    target = rng.randint(low, high)
+    target = words.rng.randint(low, high)
     sentences: list[str] = []
     while sum(len(s.split()) for s in sentences) < target:
-        sentences.append(_sentence(rng))
-    words = " ".join(sentences).split()[:target]
-    return " ".join(words).rstrip(".") + "."
+        sentences.append(words.sentence())
+    kept = " ".join(sentences).split()[:target]
+    return " ".join(kept).rstrip(".") + "."

@@ -1,0 +1,218 @@
+"""Search benchmark (`make bench`): build, in-process latency against Whoosh's floor, and HTTP.
+
+Prints medians and ratios measured in one run on this machine; it asserts
+nothing. Everything runs on 127.0.0.1 and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from whoosh import index as whoosh_index  # noqa: E402
+from whoosh.query import And, Term  # noqa: E402
+
+import index  # noqa: E402
+from bench.http_load import Gunicorn, drive  # noqa: E402
+from bench.queries import query_mix, zipf_stream  # noqa: E402
+from index.query import make_parser, parse  # noqa: E402
+from index.schema import build_schema  # noqa: E402
+from index.snippets import FORMATTER, FRAGMENTER  # noqa: E402
+from index.storage import live_build  # noqa: E402
+from portal import create_app, search  # noqa: E402
+from portal.db import get_engine, get_session  # noqa: E402
+from portal.importing.catalogue import load_catalogue  # noqa: E402
+from portal.importing.files import collect_edition_files  # noqa: E402
+from portal.importing.run import import_files  # noqa: E402
+from portal.migrate import upgrade  # noqa: E402
+
+
+def percentiles(values: list[float]) -> tuple[float, float, float]:
+    """Return p50, p95 and p99 of values in milliseconds."""
+    ordered = sorted(values)
+    pick = lambda p: ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]  # noqa: E731
+    return statistics.median(ordered), pick(95), pick(99)
+
+
+def prepare(workdir: Path, editions: int) -> dict[str, str]:
+    """Create the demo archive and its database once per size; return the environment that uses them."""
+    env = {
+        "PORTAL_DATABASE_URL": f"sqlite:///{workdir / 'portal.sqlite3'}",
+        "PORTAL_INDEX_DIR": str(workdir / "index"),
+        "PORTAL_SECRET_KEY": "bench",
+    }
+    marker = workdir / f"ready-{editions}"
+    if not marker.exists():
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir(parents=True)
+        from portal.importing.demo import write_demo_archive
+
+        app = create_app(
+            {
+                "DATABASE_URL": env["PORTAL_DATABASE_URL"],
+                "INDEX_DIR": env["PORTAL_INDEX_DIR"],
+                "SECRET_KEY": "bench",
+            }
+        )
+        with app.app_context():
+            upgrade(get_engine())
+            catalogue = load_catalogue(Path(app.config["THEMES_FILE"]))
+            write_demo_archive(workdir / "demo", editions, [t.slug for t in catalogue])
+            files, _missing = collect_edition_files([workdir / "demo"])
+            report = import_files(get_session(), files, catalogue)
+            print(f"prepared {report.added} demo editions in {workdir}")
+        marker.touch()
+    return env
+
+
+def measure_build(app: object) -> None:
+    """Rebuild the index and print its time and size."""
+    with app.app_context():  # type: ignore[attr-defined]
+        start = time.perf_counter()
+        documents = search.rebuild_index(get_session())
+        seconds = time.perf_counter() - start
+        build = live_build(search.index_folder())
+    size = sum(p.stat().st_size for p in build.iterdir()) / 1e6
+    print(
+        f"build: {seconds:.1f} s for {documents} documents; index size {size:.1f} MB  (target < 60 s)"
+    )
+
+
+def floor_search(searcher: object, parser: object, request: index.SearchRequest) -> None:
+    """The floor: the same parser and highlighting, straight through Whoosh, no facets or suggestions."""
+    parsed = parse(parser, request.q)  # type: ignore[arg-type]
+    terms = [("theme", request.theme), ("year", request.year)]
+    filters = [Term(name, value) for name, value in terms if value]
+    if parsed.kind:
+        filters.append(Term("kind", parsed.kind))
+    results = searcher.search(parsed.query, limit=20, filter=And(filters) if filters else None)  # type: ignore[attr-defined]
+    results.fragmenter, results.formatter = FRAGMENTER, FORMATTER
+    for hit in results:
+        hit.highlights("body", top=2)
+
+
+def measure_latency(app: object, rounds: int) -> None:
+    """Print p50/p95/p99 of (a) the Whoosh floor and (b) portal/search.py, and b/a."""
+    queries = query_mix()
+    with app.app_context():  # type: ignore[attr-defined]
+        folder = search.index_folder()
+    floor_ix = whoosh_index.open_dir(str(live_build(folder)))
+    parser = make_parser(build_schema())
+    portal_index = index.SearchIndex(folder, cache_size=0)  # cold: no cached results
+    a: list[float] = []
+    b: list[float] = []
+    with floor_ix.searcher() as searcher:
+        for _ in range(rounds):
+            for request in queries:  # interleaved, so both sides share the machine's noise
+                start = time.perf_counter()
+                floor_search(searcher, parser, request)
+                a.append((time.perf_counter() - start) * 1000)
+                start = time.perf_counter()
+                portal_index.search(request)
+                b.append((time.perf_counter() - start) * 1000)
+    (a50, a95, a99), (b50, b95, b99) = percentiles(a), percentiles(b)
+    print(f"in-process, {len(queries)} queries x {rounds} rounds:")
+    print(f"  (a) Whoosh floor        p50 {a50:6.1f} ms  p95 {a95:6.1f} ms  p99 {a99:6.1f} ms")
+    print(
+        f"  (b) portal/search.py    p50 {b50:6.1f} ms  p95 {b95:6.1f} ms  p99 {b99:6.1f} ms  (target p95 < 50 ms)"
+    )
+    print(f"  b/a at the median: {b50 / a50:.2f}  (target < 1.5)")
+
+
+def measure_http(env: dict[str, str], seconds: float) -> None:
+    """Print requests per second of /api/search (Zipf stream) against a minimal Flask page."""
+    stream = zipf_stream(query_mix(), 5000)
+    paths = [
+        "/api/search?"
+        + urlencode(
+            {
+                k: v
+                for k, v in (
+                    ("q", r.q),
+                    ("theme", r.theme),
+                    ("year", r.year),
+                    ("sort", r.sort.value),
+                )
+                if v
+            }
+        )
+        for r in stream
+    ]
+    server_env = os.environ | env
+    with Gunicorn("wsgi:app", server_env, ROOT) as server:
+        drive(server.port, paths[:200], 2)  # warm-up: open searchers in every worker
+        found = drive(server.port, paths, seconds)
+    with Gunicorn("bench.minimal_app:app", server_env, ROOT) as server:
+        drive(server.port, ["/"], 1)
+        minimal = drive(server.port, ["/"], seconds)
+    print(f"HTTP under gunicorn (workers and threads from gunicorn.conf.py), {seconds:.0f} s each:")
+    print(
+        f"  /api/search   {found.rps:7.0f} req/s  p50 {found.percentile(50):5.1f} ms  p99 {found.percentile(99):6.1f} ms  errors {found.errors}"
+    )
+    print(
+        f"  minimal page  {minimal.rps:7.0f} req/s  p50 {minimal.percentile(50):5.1f} ms  p99 {minimal.percentile(99):6.1f} ms  errors {minimal.errors}"
+    )
+    print(f"  search / minimal: {found.rps / minimal.rps:.2f}  (target >= 0.25, no errors)")
+
+
+def measure_import(app: object, workdir: Path) -> None:
+    """Print the time from importing one new edition to finding it in a search."""
+    source = next((workdir / "demo").glob("*.md"))
+    fresh = workdir / "fresh"
+    fresh.mkdir(exist_ok=True)
+    text = (
+        source.read_text()
+        .replace("slug: demo-", "slug: fresh-demo-", 1)
+        .replace("title: ", "title: Quixotic ", 1)
+    )
+    (fresh / f"fresh-{time.time_ns()}.md").write_text(
+        text.replace("slug: fresh-demo-", f"slug: fresh{time.time_ns()}-demo-", 1)
+    )
+    searcher = index.SearchIndex(search.index_folder(app), cache_size=0)  # type: ignore[arg-type]
+    with app.app_context():  # type: ignore[attr-defined]
+        catalogue = load_catalogue(Path(app.config["THEMES_FILE"]))  # type: ignore[attr-defined]
+        files, _ = collect_edition_files([fresh])
+        start = time.perf_counter()
+        import_files(get_session(), files[-1:], catalogue)
+        search.update_index(get_session())
+        total = searcher.search(index.SearchRequest("quixotic")).total
+        seconds = time.perf_counter() - start
+    print(
+        f"import one edition -> searchable: {seconds * 1000:.0f} ms (found {total} documents; target < 1 s)"
+    )
+
+
+def main() -> None:
+    """Run every measurement and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--editions", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out")
+    args = parser.parse_args()
+    env = prepare(args.workdir, args.editions)
+    app = create_app(
+        {
+            "DATABASE_URL": env["PORTAL_DATABASE_URL"],
+            "INDEX_DIR": env["PORTAL_INDEX_DIR"],
+            "SECRET_KEY": "bench",
+        }
+    )
+    print(f"PRODUCTHEAD search benchmark: {args.editions} demo editions, {os.cpu_count()} cores")
+    measure_build(app)
+    measure_latency(app, args.rounds)
+    measure_http(env, args.seconds)
+    measure_import(app, args.workdir)
+
+
+if __name__ == "__main__":
+    main()
