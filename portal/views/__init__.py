@@ -9,14 +9,18 @@ from collections.abc import Iterable
 from flask import Flask
 
 from portal.models import Edition
-from portal.views import archive, errors, themes
+from portal.views import archive, discovery, errors, feeds, meta, sources, themes
 
 
 def init_app(app: Flask) -> None:
     """Register blueprints, error pages and template filters."""
     app.register_blueprint(archive.bp)
     app.register_blueprint(themes.bp)
+    app.register_blueprint(sources.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(discovery.bp)
     errors.init_app(app)
+    meta.init_app(app)
     app.add_template_filter(edition_date)
     app.add_template_filter(month_name)
     app.add_template_filter(groupby_month)
