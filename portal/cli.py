@@ -119,7 +119,9 @@ def suggest_command(paths: tuple[Path, ...], apply_: bool, yes: bool) -> None:
         raise click.UsageError("--yes only makes sense with --apply.")
     default = Path(current_app.config["THEMES_FILE"]).parent
     files, missing = collect_edition_files(list(paths) or [default])
-    survey = survey_files(files, _catalogue())
+    catalogue = _catalogue()
+    with click.progressbar(length=len(files), label="Reading", hidden=len(files) < 10) as bar:
+        survey = survey_files(files, catalogue, bar.update)
     for link in survey.untagged:
         _echo_untagged(link)
     accepted = _accepted(survey.untagged, ask=not yes) if apply_ else []

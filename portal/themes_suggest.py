@@ -9,13 +9,9 @@ from pathlib import Path
 
 from portal.importing.catalogue import ThemeEntry
 from portal.importing.files import is_markdown, read_edition_text
-from portal.importing.frontmatter import LineMap, load_front_matter, split_front_matter
 from portal.importing.markdown import parse_markdown
 from portal.importing.records import EditionFileError, LinkRecord, Problem, Section
-from portal.importing.run import check_edition
-
-# The front matter key each section's links are listed under.
-SECTION_KEYS = {Section.CURATED: "curated", Section.RECENT_POST: "recent_posts"}
+from portal.importing.run import Progress, check_edition
 
 
 @dataclass(frozen=True)
@@ -81,7 +77,9 @@ def link_text(link: LinkRecord) -> str:
     return "\n".join((link.headline, *link.blurb, link.link_text))
 
 
-def survey_files(files: Iterable[Path], catalogue: list[ThemeEntry]) -> Survey:
+def survey_files(
+    files: Iterable[Path], catalogue: list[ThemeEntry], progress: Progress = lambda _n: None
+) -> Survey:
     """Read every file and list its links with no theme, with proposals; never writes."""
     survey = Survey()
     matcher = KeywordMatcher(catalogue)
@@ -91,6 +89,7 @@ def survey_files(files: Iterable[Path], catalogue: list[ThemeEntry]) -> Survey:
             survey.untagged += _untagged_in(path, matcher, slugs, survey)
         except EditionFileError as error:
             survey.problems += error.problems
+        progress(1)
     return survey
 
 
@@ -105,21 +104,15 @@ def _untagged_in(
     problems = check_edition(parsed, slugs)
     if problems:
         raise EditionFileError(problems)
-    lines = _link_lines(text, path)
     return [
         UntaggedLink(
-            path, lines[section][n - 1], section, n, link.headline, matcher.propose(link_text(link))
+            path,
+            parsed.link_lines[section, n],
+            section,
+            n,
+            link.headline,
+            matcher.propose(link_text(link)),
         )
         for section, n, link in parsed.record.links()
         if not link.themes
     ]
-
-
-def _link_lines(text: str, path: Path) -> dict[Section, list[int]]:
-    """Return the line each link's mapping starts on, by section, in order."""
-    front, _body = split_front_matter(text, path)
-    data = load_front_matter(front, path)
-    return {
-        section: [item.line for item in data.get(key) or [] if isinstance(item, LineMap)]
-        for section, key in SECTION_KEYS.items()
-    }
