@@ -57,7 +57,9 @@ def theme_page(session: Session, theme: Theme, number: int, per_page: int) -> Pa
     """Return one page of the editions tagged with a theme or holding a link tagged with it."""
     where = _in_theme(theme)
     total = session.scalar(select(func.count(Edition.id)).where(where)) or 0
-    query = select(Edition).where(where).order_by(*ARCHIVE_ORDER).options(FULL_EDITION[0])
+    query = (
+        select(Edition).where(where).order_by(*ARCHIVE_ORDER).options(selectinload(Edition.themes))
+    )
     editions = list(session.scalars(query.offset((number - 1) * per_page).limit(per_page)))
     return Page(_groups(session, theme, editions), number, per_page, total)
 

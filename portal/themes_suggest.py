@@ -72,7 +72,7 @@ def _whole_word(word: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE)
 
 
-def link_text(link: LinkRecord) -> str:
+def words_of(link: LinkRecord) -> str:
     """Return the words of a link that keywords are looked for in."""
     return "\n".join((link.headline, *link.blurb, link.link_text))
 
@@ -111,7 +111,7 @@ def _untagged_in(
             section,
             n,
             link.headline,
-            matcher.propose(link_text(link)),
+            matcher.propose(words_of(link)),
         )
         for section, n, link in parsed.record.links()
         if not link.themes

@@ -17,7 +17,6 @@ LANGUAGE = "en-GB"
 
 def init_app(app: Flask) -> None:
     """Make the helpers available to every template."""
-    app.add_template_global(absolute_url)
     app.add_template_global(canonical_url)
     app.add_template_global(article_data)
     app.add_template_global(link_url)
@@ -42,7 +41,7 @@ def link_url(link: Link) -> str:
 def canonical_url() -> str:
     """Return this page's canonical URL: its path on BASE_URL, keeping only a page number past 1."""
     page = request.args.get("page", "1")
-    query = f"?page={page}" if page.isdigit() and int(page) > 1 else ""
+    query = f"?page={int(page)}" if page.isdigit() and int(page) > 1 else ""
     return base_url() + request.path + query
 
 

@@ -160,6 +160,7 @@ def test_theme_pages_advertise_their_own_feeds(client: FlaskClient, seeded: Flas
     [
         ("/editions/?page=2&utm_source=x", "/editions/?page=2"),
         ("/editions/?page=1", "/editions/"),
+        ("/editions/?page=03", "/editions/?page=3"),
         ("/themes/risk?q=x", "/themes/risk"),
     ],
 )
