@@ -1,4 +1,4 @@
-"""Command-line verbs grouped by noun: `flask db ...`, `flask editions ...`."""
+"""Command-line verbs grouped by noun: `flask db ...`, `flask editions ...`, `flask themes ...`."""
 
 from __future__ import annotations
 
@@ -19,10 +19,13 @@ from portal.importing.markdown import render_markdown
 from portal.importing.records import EditionFileError, Problem
 from portal.importing.run import ImportReport, validate_files, write_editions
 from portal.importing.store import all_edition_records
+from portal.themes_apply import ApplyReport, apply_proposals
+from portal.themes_suggest import Survey, UntaggedLink, survey_files
 
 db_cli = AppGroup("db", help="Create and migrate the database.")
 editions_cli = AppGroup("editions", help="Import, export and generate edition files.")
 index_cli = AppGroup("index", help="Build, update and check the search index.")
+themes_cli = AppGroup("themes", help="Tag the links in edition files with themes.")
 
 
 def init_app(app: Flask) -> None:
@@ -30,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(editions_cli)
     app.cli.add_command(index_cli)
+    app.cli.add_command(themes_cli)
 
 
 @db_cli.command("upgrade")
@@ -147,3 +151,65 @@ def index_check_command() -> None:
     if problems:
         raise click.ClickException("the index disagrees with the database: " + "; ".join(problems))
     click.echo("Search index matches the database.")
+
+
+@themes_cli.command("suggest")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--apply", "apply_", is_flag=True, help="Ask about each proposal; write the accepted."
+)
+@click.option("--yes", is_flag=True, help="With --apply: accept every proposal without asking.")
+def suggest_command(paths: tuple[Path, ...], apply_: bool, yes: bool) -> None:
+    """List links with no theme in PATHS (default: the catalogue's folder) and propose themes."""
+    if yes and not apply_:
+        raise click.UsageError("--yes only makes sense with --apply.")
+    default = Path(current_app.config["THEMES_FILE"]).parent
+    files, missing = collect_edition_files(list(paths) or [default])
+    catalogue = _catalogue()
+    with click.progressbar(length=len(files), label="Reading", hidden=len(files) < 10) as bar:
+        survey = survey_files(files, catalogue, bar.update)
+    for link in survey.untagged:
+        _echo_untagged(link)
+    accepted = _accepted(survey.untagged, ask=not yes) if apply_ else []
+    _finish_suggest(survey, missing, apply_proposals(accepted))
+
+
+def _echo_untagged(link: UntaggedLink) -> None:
+    click.echo(f"{link.path}:{link.line}: {link.place()}, {link.headline!r}")
+    for proposal in link.proposals:
+        click.echo(f"    {proposal.slug} (matched: {', '.join(proposal.words)})")
+    if not link.proposals:
+        click.echo("    no keyword of the theme catalogue matches")
+
+
+def _accepted(untagged: list[UntaggedLink], *, ask: bool) -> list[tuple[UntaggedLink, str]]:
+    """Return the proposals the editor accepts: each one asked about, or all with --yes."""
+    proposals = [(link, proposal.slug) for link in untagged for proposal in link.proposals]
+    return [
+        (link, slug)
+        for link, slug in proposals
+        if not ask
+        or click.confirm(f"Tag {link.headline!r} ({link.path.name}:{link.line}) with {slug}?")
+    ]
+
+
+def _finish_suggest(survey: Survey, missing: list[Problem], report: ApplyReport) -> None:
+    for path in survey.plain_text:
+        click.echo(f"skipped {path}: plain text carries no themes (import, then export it)")
+    proposed = sum(1 for link in survey.untagged if link.proposals)
+    untagged = _plural(len(survey.untagged), "link")
+    click.echo(f"{untagged} without a theme; themes proposed for {proposed}.")
+    if report.links:
+        click.echo(
+            f"Wrote themes for {_plural(report.links, 'link')} into {_plural(report.files, 'file')}; "
+            "import them to update the site."
+        )
+    problems = missing + survey.problems + report.problems
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s); see the lines above.")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"

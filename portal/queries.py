@@ -108,22 +108,3 @@ def themes_with_counts(session: Session) -> list[tuple[Theme, int, int]]:
 def get_theme(session: Session, slug: str) -> Theme | None:
     """Return the theme with this slug."""
     return session.scalar(select(Theme).where(Theme.slug == slug))
-
-
-def theme_editions(session: Session, theme: Theme) -> list[Edition]:
-    """Return the editions tagged with a theme, newest first."""
-    query = select(Edition).join(edition_themes).where(edition_themes.c.theme_id == theme.id)
-    return list(session.scalars(query.order_by(*ARCHIVE_ORDER)))
-
-
-def theme_links(session: Session, theme: Theme) -> list[Link]:
-    """Return the links tagged with a theme from any edition, newest edition first."""
-    query = (
-        select(Link)
-        .join(link_themes)
-        .join(Edition)
-        .where(link_themes.c.theme_id == theme.id)
-        .order_by(*ARCHIVE_ORDER, Link.section, Link.position)
-        .options(selectinload(Link.edition))
-    )
-    return list(session.scalars(query))

@@ -42,7 +42,14 @@ SETTINGS: tuple[Setting, ...] = (
         str(PROJECT_ROOT / "archive" / "themes.yaml"),
         "The theme catalogue (YAML) that edition files may name themes from.",
     ),
-    Setting("EDITIONS_PER_PAGE", 20, "Editions per page of the archive."),
+    Setting("EDITIONS_PER_PAGE", 20, "Editions per page of the archive and of a theme's page."),
+    Setting("LINKS_PER_PAGE", 30, "Links per page of a source's page."),
+    Setting(
+        "BASE_URL",
+        "http://127.0.0.1:8000",
+        "The public address of the site (scheme, host and port, no path): the start of "
+        "every absolute URL in feeds, the sitemap, canonical links and Open Graph tags.",
+    ),
     Setting(
         "INDEX_DIR",
         None,

@@ -39,6 +39,19 @@ def _is_edition_file(path: Path) -> bool:
 
 def read_edition_file(path: Path, date: dt.date | None = None) -> ParsedEdition:
     """Read one edition file, Markdown or plain text (told apart by a leading '---')."""
+    text = read_edition_text(path)
+    if is_markdown(text):
+        return parse_markdown(text, path)
+    return parse_plaintext(text, path, date)
+
+
+def is_markdown(text: str) -> bool:
+    """Return whether an edition file's text is in the Markdown format (not plain text)."""
+    return text.lstrip("\n").startswith("---")
+
+
+def read_edition_text(path: Path) -> str:
+    """Return an edition file's text: UTF-8, BOM dropped, every line ending made '\\n'."""
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -48,7 +61,4 @@ def read_edition_file(path: Path, date: dt.date | None = None) -> ParsedEdition:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise EditionFileError([Problem(path, line, "not UTF-8 text")]) from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if text.lstrip("\n").startswith("---"):
-        return parse_markdown(text, path)
-    return parse_plaintext(text, path, date)
+    return text.replace("\r\n", "\n").replace("\r", "\n")

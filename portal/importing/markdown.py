@@ -21,6 +21,7 @@ from portal.importing.records import (
     LinkRecord,
     ParsedEdition,
     Problem,
+    Section,
     slugify,
 )
 
@@ -37,6 +38,7 @@ class _Checker:
         self.path = path
         self.problems: list[Problem] = []
         self.theme_lines: dict[str, int] = {}
+        self.link_lines: dict[tuple[Section, int], int] = {}
 
     def report(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.path, line, message))
@@ -98,7 +100,7 @@ def parse_markdown(text: str, path: Path) -> ParsedEdition:
     )
     if check.problems:
         raise EditionFileError(check.problems)
-    return ParsedEdition(path, record, check.theme_lines)
+    return ParsedEdition(path, record, check.theme_lines, check.link_lines)
 
 
 def _slug(check: _Checker, data: LineMap, title: str | None) -> str:
@@ -134,6 +136,8 @@ def _links(check: _Checker, data: LineMap, key: str, *, required: bool) -> tuple
     if not isinstance(items, list) or not all(isinstance(item, LineMap) for item in items):
         check.report(line, f"'{key}' must be a list of links, each a mapping with a headline")
         return ()
+    section = Section.CURATED if key == "curated" else Section.RECENT_POST
+    check.link_lines.update({(section, n): item.line for n, item in enumerate(items, start=1)})
     return tuple(_link(check, item) for item in items)
 
 

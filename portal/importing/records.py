@@ -83,6 +83,8 @@ class ParsedEdition:
     record: EditionRecord
     # Theme slug -> first line naming it, so an unknown theme is reported in place.
     theme_lines: dict[str, int] = field(default_factory=dict, compare=False)
+    # (section, position) -> the line a link starts on (Markdown files only).
+    link_lines: dict[tuple[Section, int], int] = field(default_factory=dict, compare=False)
 
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")

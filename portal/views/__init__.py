@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from flask import Flask
 
 from portal.models import Edition
-from portal.views import archive, errors, search, themes
+from portal.views import archive, discovery, errors, feeds, meta, search, sources, themes
 
 
 def init_app(app: Flask) -> None:
@@ -17,7 +17,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(archive.bp)
     app.register_blueprint(themes.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(sources.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(discovery.bp)
     errors.init_app(app)
+    meta.init_app(app)
     app.add_template_filter(edition_date)
     app.add_template_filter(month_name)
     app.add_template_filter(groupby_month)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 
-from portal import queries
+from portal import queries, queries_related
 from portal.db import get_session
 from portal.views.paging import page_number
 
@@ -61,4 +61,11 @@ def edition(slug: str) -> str:
     if found is None:
         abort(404)
     newer, older = queries.neighbours(session, found)
-    return render_template("archive/edition.html", edition=found, newer=newer, older=older)
+    return render_template(
+        "archive/edition.html",
+        edition=found,
+        newer=newer,
+        older=older,
+        related=queries_related.related_editions(session, found),
+        also_featured=queries_related.also_featured(session, found.links),
+    )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
 
-from portal import queries
+from portal import queries, queries_themes
 from portal.db import get_session
+from portal.models import Theme
+from portal.views.paging import page_number
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
 
@@ -16,13 +18,22 @@ def index() -> str:
     return render_template("themes/index.html", themes=queries.themes_with_counts(get_session()))
 
 
-@bp.get("/<slug>")
-def theme(slug: str) -> str:
-    """Show the editions and links tagged with one theme."""
-    session = get_session()
-    found = queries.get_theme(session, slug)
+def get_theme_or_404(slug: str) -> Theme:
+    """Return the theme with this slug, or answer 404."""
+    found = queries.get_theme(get_session(), slug)
     if found is None:
         abort(404)
-    editions = queries.theme_editions(session, found)
-    links = queries.theme_links(session, found)
-    return render_template("themes/theme.html", theme=found, editions=editions, links=links)
+    return found
+
+
+@bp.get("/<slug>")
+def theme(slug: str) -> str:
+    """Show one page of the editions and links tagged with a theme, newest first."""
+    found = get_theme_or_404(slug)
+    session = get_session()
+    per_page = current_app.config["EDITIONS_PER_PAGE"]
+    page = queries_themes.theme_page(session, found, page_number(), per_page)
+    if page.number > page.pages:
+        abort(404)
+    years = queries_themes.theme_years(session, found)
+    return render_template("themes/theme.html", theme=found, page=page, years=years)

@@ -1,0 +1,118 @@
+"""Find links with no theme in edition files and propose themes from the catalogue's keywords."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from portal.importing.catalogue import ThemeEntry
+from portal.importing.files import is_markdown, read_edition_text
+from portal.importing.markdown import parse_markdown
+from portal.importing.records import EditionFileError, LinkRecord, Problem, Section
+from portal.importing.run import Progress, check_edition
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A theme proposed for a link, with the catalogue keywords found in the link's text."""
+
+    slug: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UntaggedLink:
+    """A link with no theme, where it stands in its file, and the themes proposed for it."""
+
+    path: Path
+    line: int
+    section: Section
+    position: int
+    headline: str
+    proposals: tuple[Proposal, ...]
+
+    def place(self) -> str:
+        """Return where the link is, as a reader counts: "curated link 2", "recent post 1"."""
+        kind = "curated link" if self.section is Section.CURATED else "recent post"
+        return f"{kind} {self.position}"
+
+
+@dataclass
+class Survey:
+    """What `themes suggest` found in a set of edition files."""
+
+    untagged: list[UntaggedLink] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    plain_text: list[Path] = field(default_factory=list)
+
+
+class KeywordMatcher:
+    """Finds the catalogue's keywords in text: whole words, any case, hyphens kept."""
+
+    def __init__(self, catalogue: Iterable[ThemeEntry]) -> None:
+        self.patterns = [
+            (theme.slug, {word: _whole_word(word) for word in theme.keywords})
+            for theme in catalogue
+        ]
+
+    def propose(self, text: str) -> tuple[Proposal, ...]:
+        """Return the themes whose keywords occur in the text, most words matched first."""
+        found = [
+            Proposal(slug, tuple(word for word, pattern in words.items() if pattern.search(text)))
+            for slug, words in self.patterns
+        ]
+        ranked = sorted((p for p in found if p.words), key=lambda p: -len(p.words))
+        return tuple(ranked)
+
+
+def _whole_word(word: str) -> re.Pattern[str]:
+    # "api" must not match inside "rapid", and "risk" not inside "risk-averse".
+    return re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE)
+
+
+def words_of(link: LinkRecord) -> str:
+    """Return the words of a link that keywords are looked for in."""
+    return "\n".join((link.headline, *link.blurb, link.link_text))
+
+
+def survey_files(
+    files: Iterable[Path], catalogue: list[ThemeEntry], progress: Progress = lambda _n: None
+) -> Survey:
+    """Read every file and list its links with no theme, with proposals; never writes."""
+    survey = Survey()
+    matcher = KeywordMatcher(catalogue)
+    slugs = {theme.slug for theme in catalogue}
+    for path in files:
+        try:
+            survey.untagged += _untagged_in(path, matcher, slugs, survey)
+        except EditionFileError as error:
+            survey.problems += error.problems
+        progress(1)
+    return survey
+
+
+def _untagged_in(
+    path: Path, matcher: KeywordMatcher, slugs: set[str], survey: Survey
+) -> list[UntaggedLink]:
+    text = read_edition_text(path)
+    if not is_markdown(text):
+        survey.plain_text.append(path)
+        return []
+    parsed = parse_markdown(text, path)
+    problems = check_edition(parsed, slugs)
+    if problems:
+        raise EditionFileError(problems)
+    return [
+        UntaggedLink(
+            path,
+            parsed.link_lines[section, n],
+            section,
+            n,
+            link.headline,
+            matcher.propose(words_of(link)),
+        )
+        for section, n, link in parsed.record.links()
+        if not link.themes
+    ]

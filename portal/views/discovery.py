@@ -1,0 +1,64 @@
+"""Documents for crawlers and browsers: the sitemap, robots.txt and the OpenSearch description."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from flask import Blueprint, Response
+
+from portal import queries_sitemap
+from portal.db import get_session
+from portal.discovery import (
+    OPENSEARCH_TYPE,
+    opensearch_document,
+    robots_text,
+    sitemap_document,
+)
+from portal.queries_sitemap import Lastmod
+from portal.views.meta import LANGUAGE, SITE_NAME, absolute_url
+
+bp = Blueprint("discovery", __name__)
+
+SEARCH_DESCRIPTION = "Search every PRODUCTHEAD edition and curated link."
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    """Return the sitemap: home, lists, every edition, theme and source, with last changes."""
+    return Response(sitemap_document(_pages()), content_type="application/xml; charset=utf-8")
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    """Return robots.txt, pointing crawlers at the sitemap."""
+    text = robots_text(absolute_url("discovery.sitemap"))
+    return Response(text, content_type="text/plain; charset=utf-8")
+
+
+@bp.get("/opensearch.xml")
+def opensearch() -> Response:
+    """Return the OpenSearch description that lets browsers search the archive."""
+    document = opensearch_document(
+        SITE_NAME,
+        SEARCH_DESCRIPTION,
+        absolute_url("search.results") + "?q={searchTerms}",
+        absolute_url("discovery.opensearch"),
+        LANGUAGE,
+    )
+    return Response(document, content_type=f"{OPENSEARCH_TYPE}; charset=utf-8")
+
+
+def _pages() -> Iterator[Lastmod]:
+    session = get_session()
+    editions = queries_sitemap.edition_lastmods(session)
+    newest = max((updated for _slug, updated in editions), default=None)
+    for endpoint in ("archive.home", "archive.editions", "themes.index", "sources.index"):
+        yield absolute_url(endpoint), newest
+    yield from _each("archive.edition", editions)
+    yield from _each("themes.theme", queries_sitemap.theme_lastmods(session))
+    yield from _each("sources.source", queries_sitemap.source_lastmods(session))
+
+
+def _each(endpoint: str, rows: Iterable[Lastmod]) -> Iterator[Lastmod]:
+    for slug, updated in rows:
+        yield absolute_url(endpoint, slug=slug), updated
