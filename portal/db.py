@@ -80,8 +80,8 @@ def _create_engine(url: str, config: dict[str, Any]) -> Engine:
         # WAL lets readers go on while one writer commits; the busy timeout makes a
         # second writer wait instead of failing with "database is locked".
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")  # first: switching to WAL may wait
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
