@@ -1,4 +1,4 @@
-"""Command-line verbs grouped by noun: `flask db ...`, `flask editions ...`."""
+"""Command-line verbs grouped by noun: `flask db ...`, `flask editions ...`, and more."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from portal.importing.markdown import render_markdown
 from portal.importing.records import EditionFileError, Problem
 from portal.importing.run import ImportReport, validate_files, write_editions
 from portal.importing.store import all_edition_records
+from portal.subscriptions.commands import outbox_cli, subscribers_cli
 
 db_cli = AppGroup("db", help="Create and migrate the database.")
 editions_cli = AppGroup("editions", help="Import, export and generate edition files.")
@@ -27,6 +28,8 @@ def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(db_cli)
     app.cli.add_command(editions_cli)
+    app.cli.add_command(subscribers_cli)
+    app.cli.add_command(outbox_cli)
 
 
 @db_cli.command("upgrade")

@@ -9,13 +9,14 @@ from collections.abc import Iterable
 from flask import Flask
 
 from portal.models import Edition
-from portal.views import archive, errors, themes
+from portal.views import archive, errors, subscribe, themes
 
 
 def init_app(app: Flask) -> None:
     """Register blueprints, error pages and template filters."""
     app.register_blueprint(archive.bp)
     app.register_blueprint(themes.bp)
+    subscribe.init_app(app)
     errors.init_app(app)
     app.add_template_filter(edition_date)
     app.add_template_filter(month_name)
