@@ -61,7 +61,9 @@ class FolderTransport:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{uuid.uuid4().hex}.eml"
         path.write_bytes(message)
-        log.info("No SMTP host configured: mail to %s written to %s", recipient, path)
+        # A warning, so it shows under gunicorn's default logging and a production
+        # server that lost its PORTAL_SMTP_HOST says so loudly.
+        log.warning("No SMTP host configured: mail to %s written to %s", recipient, path)
 
 
 def check_mail_settings(config: Mapping[str, Any]) -> None:

@@ -165,7 +165,7 @@ def test_without_smtp_mail_is_written_to_a_folder_and_logged(
 ) -> None:
     settings = mail_settings(0, tmp_path / "mail") | {"SMTP_HOST": None}
     app = make_app(**settings)
-    with caplog.at_level(logging.INFO, logger="portal.subscriptions.transport"):
+    with caplog.at_level(logging.WARNING, logger="portal.subscriptions.transport"):
         sign_up(app.test_client(), "reader@example.com")
     [written] = (tmp_path / "mail").glob("*.eml")
     assert b"Subject: Confirm your PRODUCTHEAD subscription" in written.read_bytes()

@@ -89,7 +89,10 @@ def server(tmp_path: Path, migrated_database: Path, mailbox: Mailbox) -> Iterato
     port = free_port()
     log = tmp_path / "gunicorn.log"
     env = _environment(database, mailbox, tmp_path / "mail", port)
-    command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"]
+    # The project's own gunicorn.conf.py (threads, timeouts), but no control socket: its
+    # fixed path in $HOME would clash with a developer's server or another test run.
+    command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
+    command += ["--no-control-socket", "wsgi:app"]
     with log.open("wb") as output:
         process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
