@@ -20,16 +20,32 @@ EXPORT_COLUMNS = (
     "unsubscribed_at",
     "consent_version",
 )
-# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+# Free text starting with one of these is a formula to a spreadsheet (CSV injection).
+# Only the name is free text: a valid address cannot hold the parentheses a formula needs,
+# and changing one would break the import into a mailing tool.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: str | dt.datetime | None) -> str:
-    if value is None:
+def _time(value: dt.datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else ""
+
+
+def _text(value: str | None) -> str:
+    if not value:
         return ""
-    if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="seconds")
     return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
+def _row(subscriber: Subscriber) -> list[str]:
+    return [
+        subscriber.email,
+        _text(subscriber.first_name),
+        subscriber.status,
+        _time(subscriber.signed_up_at),
+        _time(subscriber.confirmed_at),
+        _time(subscriber.unsubscribed_at),
+        subscriber.consent_version,
+    ]
 
 
 def export_csv(out: TextIO, status: str) -> int:
@@ -41,7 +57,7 @@ def export_csv(out: TextIO, status: str) -> int:
     )
     count = 0
     for subscriber in subscribers:
-        writer.writerow([_cell(getattr(subscriber, column)) for column in EXPORT_COLUMNS])
+        writer.writerow(_row(subscriber))
         count += 1
     return count
 
