@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
 from portal import settings
 
@@ -26,9 +27,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     _configure(app, test_config)
 
-    from portal import cli, db, views
+    from portal import cli, db, subscriptions, views
 
     db.init_app(app)
+    CSRFProtect(app)
+    subscriptions.init_app(app)
     cli.init_app(app)
     views.init_app(app)
     return app

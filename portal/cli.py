@@ -1,4 +1,4 @@
-"""Command-line verbs grouped by noun: `flask db ...`, `flask editions ...`, `flask themes ...`."""
+"""Command-line verbs grouped by noun: `flask db ...`, `flask editions ...`, `flask index ...` and more."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from portal.importing.markdown import render_markdown
 from portal.importing.records import EditionFileError, Problem
 from portal.importing.run import ImportReport, validate_files, write_editions
 from portal.importing.store import all_edition_records
+from portal.subscriptions.commands import outbox_cli, subscribers_cli
 from portal.themes_apply import ApplyReport, apply_proposals
 from portal.themes_suggest import Survey, UntaggedLink, survey_files
 
@@ -34,6 +35,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(editions_cli)
     app.cli.add_command(index_cli)
     app.cli.add_command(themes_cli)
+    app.cli.add_command(subscribers_cli)
+    app.cli.add_command(outbox_cli)
 
 
 @db_cli.command("upgrade")

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 _EXTENSION = "portal.db"
+# Execution option marking a transaction that will write: on SQLite it begins IMMEDIATE.
+_WRITE_OPTION = "portal_write"
 
 
 def get_engine(app: Flask | None = None) -> Engine:
@@ -32,6 +36,24 @@ def get_session() -> Session:
     return session
 
 
+@contextmanager
+def write_transaction() -> Iterator[Session]:
+    """Yield the session inside a fresh transaction that holds the write lock; commit at the end."""
+    session = get_session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("commit or roll back pending changes before a write transaction")
+    if session.in_transaction():
+        # A read transaction cannot safely become a write one on SQLite (SQLITE_BUSY_SNAPSHOT).
+        session.rollback()
+    session.connection(execution_options={_WRITE_OPTION: True})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
 def close_session(_exc: BaseException | None = None) -> None:
     """Close the app context's session; anything uncommitted is rolled back."""
     session: Session | None = g.pop("db_session", None)
@@ -52,13 +74,23 @@ def _create_engine(url: str, config: dict[str, Any]) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # pysqlite's own BEGIN comes late and is always DEFERRED; switch it off and emit
+        # BEGIN in `_begin` instead (the SQLAlchemy pysqlite "Serializable isolation" recipe).
+        dbapi_connection.isolation_level = None
         # WAL lets readers go on while one writer commits; the busy timeout makes a
         # second writer wait instead of failing with "database is locked".
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")  # first: switching to WAL may wait
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        # A writer takes the lock up front, so it waits on busy_timeout at BEGIN rather than
+        # failing when a deferred read transaction tries to upgrade after another commit.
+        write = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine

@@ -9,16 +9,21 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Dialect,
     ForeignKey,
     Index,
     MetaData,
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed")
+OUTBOX_STATUSES = ("queued", "sent")
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -136,3 +141,76 @@ class Link(Base):
     edition: Mapped[Edition] = relationship(back_populates="links")
     source: Mapped[Source] = relationship(lazy="joined")
     themes: Mapped[list[Theme]] = relationship(secondary=link_themes, order_by=Theme.slug)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime, also on SQLite (which hands back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        """Store UTC; refuse naive values, whose zone nobody knows."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        """Return an aware UTC datetime."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Subscriber(Base):
+    """An email address with a status, and the record of how it consented."""
+
+    __tablename__ = "subscribers"
+    __table_args__ = (CheckConstraint(f"status IN {SUBSCRIBER_STATUSES}", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Normalised (lower case, punycode domain) so one person is one row whatever they type.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16))
+    signed_up_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # HMAC of the client address with the secret key: evidence of consent, not a way back.
+    signup_client_hash: Mapped[str] = mapped_column(String(64))
+    consent_version: Mapped[str] = mapped_column(String(32))
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    confirm_client_hash: Mapped[str | None] = mapped_column(String(64))
+    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # When the last confirmation email was queued: at most one an hour per address.
+    confirmation_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """An email written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(f"status IN {OUTBOX_STATUSES}", name="status"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(254))
+    # The whole RFC 5322 message, headers and body; emptied once sent.
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # A sender owns the message until then; a crashed sender's claim simply runs out.
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)

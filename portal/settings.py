@@ -48,7 +48,7 @@ SETTINGS: tuple[Setting, ...] = (
         "BASE_URL",
         "http://127.0.0.1:8000",
         "The public address of the site (scheme, host and port, no path): the start of "
-        "every absolute URL in feeds, the sitemap, canonical links and Open Graph tags.",
+        "every absolute URL in emails, feeds, the sitemap, canonical links and Open Graph tags.",
     ),
     Setting(
         "INDEX_DIR",
@@ -60,6 +60,58 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLITE_BUSY_TIMEOUT_MS",
         5000,
         "How long a SQLite connection waits for a lock before giving up, in milliseconds.",
+    ),
+    Setting(
+        "MAX_CONTENT_LENGTH",
+        65536,
+        "Largest request body accepted, in bytes; a larger one gets a friendly 413 page.",
+    ),
+    Setting(
+        "SIGNUP_RATE_LIMIT",
+        "5 per minute",
+        "Sign-up and resend requests allowed per client IP address "
+        "([limits](https://limits.readthedocs.io/en/stable/quickstart.html#rate-limit-string-notation) notation).",
+    ),
+    Setting(
+        "RATELIMIT_STORAGE_URI",
+        "memory://",
+        "Where rate-limit counters live. `memory://` counts per worker process; "
+        "a shared store such as `redis://host:6379` counts across workers.",
+    ),
+    Setting(
+        "SIGNUP_MIN_SECONDS",
+        3,
+        "A sign-up sent sooner than this after the form was shown is taken for a bot "
+        "and silently ignored.",
+    ),
+    Setting(
+        "MAIL_FROM",
+        "PRODUCTHEAD <newsletter@localhost>",
+        "The From address of confirmation and welcome emails.",
+    ),
+    Setting(
+        "SMTP_HOST",
+        None,
+        "SMTP server for outgoing mail. Unset: mail is written to `MAIL_DIR` and logged.",
+    ),
+    Setting("SMTP_PORT", 587, "SMTP server port."),
+    Setting("SMTP_USER", None, "SMTP user name; unset: no login."),
+    Setting("SMTP_PASSWORD", None, "SMTP password."),
+    Setting(
+        "SMTP_TLS",
+        "starttls",
+        "`starttls` (upgrade the connection), `ssl` (TLS from the start, usually port 465) "
+        "or `none`.",
+    ),
+    Setting(
+        "SMTP_TIMEOUT_SECONDS",
+        5,
+        "How long one SMTP attempt may take; a slow server leaves the mail queued instead.",
+    ),
+    Setting(
+        "MAIL_DIR",
+        None,
+        "Where mail goes when no SMTP host is set. Unset: `instance/mail/`.",
     ),
 )
 

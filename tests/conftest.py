@@ -13,6 +13,7 @@ from sqlalchemy import create_engine
 
 from portal import create_app, migrate
 from portal.settings import PROJECT_ROOT
+from tests.portal.signup_helpers import Mailbox, mail_settings
 
 SEED = PROJECT_ROOT.parent / "shared" / "seed" / "000_e2fa213690e3313d.txt"
 ARCHIVE = PROJECT_ROOT / "archive"
@@ -90,3 +91,27 @@ def seeded(runner: FlaskCliRunner) -> FlaskCliRunner:
     result = runner.invoke(args=["editions", "import", str(ARCHIVE)])
     assert result.exit_code == 0, result.output
     return runner
+
+
+# Subscriptions: a real SMTP server, and an app that sends its mail there.
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """Return a running SMTP server on 127.0.0.1 that keeps what it receives."""
+    server = Mailbox()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def signup_app(make_app: AppFactory, mailbox: Mailbox, tmp_path: Path) -> Flask:
+    """Return an app that mails the test SMTP server, with no fill-time minimum or rate limit."""
+    return make_app(**mail_settings(mailbox.port, tmp_path / "mail"))
+
+
+@pytest.fixture
+def signup_client(signup_app: Flask) -> FlaskClient:
+    """Return a test client for signup_app."""
+    return signup_app.test_client()

@@ -13,6 +13,9 @@ MESSAGES = {
     400: "The request could not be understood.",
     404: "There is no page at this address. It may have moved, or the address may be mistyped.",
     405: "This page cannot be used that way.",
+    413: "That was more than this page accepts. Please shorten what you typed and send it again.",
+    429: "Too many requests came from your network in a short time. Please wait a little "
+    "and try again.",
     500: "Something went wrong on our side. Please try again in a moment.",
 }
 

@@ -1,0 +1,43 @@
+"""Subscriptions: sign-up with double opt-in, the outbox of emails, and unsubscribing."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from portal.subscriptions.mail import check_address_settings
+from portal.subscriptions.transport import check_mail_settings
+
+_LIMITER = "portal.limiter"
+
+
+def init_app(app: Flask) -> None:
+    """Check the mail settings, so a mistake fails at start, and set up the rate limiter."""
+    check_address_settings(app.config)
+    check_mail_settings(app.config)
+    # One limiter per app (not a module global), so apps made by tests share no counters.
+    # The key is the client's IP address as the WSGI server sees it.
+    app.extensions[_LIMITER] = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        strategy="fixed-window",
+    )
+
+
+def get_limiter(app: Flask | None = None) -> Limiter:
+    """Return the app's rate limiter (the current app's by default)."""
+    limiter: Limiter = (app or current_app).extensions[_LIMITER]
+    return limiter
+
+
+def retry_after_seconds() -> int:
+    """Return how long the client that just hit a rate limit should wait, in seconds."""
+    breached = get_limiter().current_limit
+    if breached is None:
+        return 60
+    # reset_at is already rounded up to the next whole second.
+    return max(1, int(breached.reset_at - time.time()))

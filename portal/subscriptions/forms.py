@@ -1,0 +1,88 @@
+"""The sign-up form, its consent sentence, and the silent bot checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from itsdangerous import BadData, TimestampSigner
+from wtforms import EmailField, HiddenField, StringField
+from wtforms.validators import ValidationError
+
+from portal.subscriptions.addresses import InvalidInput, clean_name, normalise_address
+
+# The sentence shown beside the button. Change the version whenever the text changes:
+# each subscriber's consent record names the version they agreed to.
+CONSENT_VERSION = "2025-1"
+CONSENT_TEXT = (
+    "Send me PRODUCTHEAD, a weekly email of curated product-management reading with the "
+    "editor's own articles. I can unsubscribe with one click in any email; my address is "
+    "used for nothing else."
+)
+_STARTED_SALT = "portal.subscriptions.form-started"
+
+
+def _signer() -> TimestampSigner:
+    return TimestampSigner(current_app.config["SECRET_KEY"], salt=_STARTED_SALT)
+
+
+def form_started_token() -> str:
+    """Return a signed note of when the form was shown."""
+    return _signer().sign("signup").decode()
+
+
+def _check_address(_form: Any, field: Any) -> None:
+    try:
+        normalise_address(field.data or "")
+    except InvalidInput as error:
+        raise ValidationError(str(error)) from None
+
+
+def _check_name(_form: Any, field: Any) -> None:
+    try:
+        clean_name(field.data)
+    except InvalidInput as error:
+        raise ValidationError(str(error)) from None
+
+
+class SignupForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
+    """Email address, optional first name, and two traps for bots."""
+
+    email = EmailField(
+        "Email address",
+        validators=[_check_address],
+        render_kw={"autocomplete": "email", "required": True, "spellcheck": "false"},
+    )
+    first_name = StringField(
+        "First name (optional)",
+        validators=[_check_name],
+        render_kw={"autocomplete": "given-name"},
+    )
+    # Hidden from people by the stylesheet and from assistive technology by the template;
+    # form-filling bots fill it in.
+    website = StringField(
+        "Leave this field empty",
+        render_kw={"autocomplete": "off", "tabindex": "-1"},
+    )
+    started = HiddenField(default=form_started_token)
+
+    def address(self) -> str:
+        """Return the normalised address of a validated form."""
+        return normalise_address(self.email.data or "")
+
+    def name(self) -> str | None:
+        """Return the cleaned first name of a validated form."""
+        return clean_name(self.first_name.data)
+
+    def looks_automated(self) -> bool:
+        """Return whether the honeypot was filled or the form came back too fast (or forged)."""
+        if self.website.data:
+            return True
+        try:
+            _, shown_at = _signer().unsign(self.started.data or "", return_timestamp=True)
+        except BadData:
+            return True
+        minimum = dt.timedelta(seconds=int(current_app.config["SIGNUP_MIN_SECONDS"]))
+        return dt.datetime.now(dt.UTC) - shown_at < minimum

@@ -1,0 +1,88 @@
+"""Handing a finished message to SMTP, or to a folder when no SMTP server is configured."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+TLS_MODES = ("starttls", "ssl", "none")
+
+
+class Transport(Protocol):
+    """Something that delivers one message or raises OSError / smtplib.SMTPException."""
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        """Deliver the message to the recipient."""
+
+
+@dataclass(frozen=True)
+class SmtpTransport:
+    """One SMTP connection per message, each socket operation bounded by `timeout`."""
+
+    host: str
+    port: int
+    tls: str
+    timeout: float
+    user: str | None = None
+    password: str | None = None
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        """Deliver the message over SMTP."""
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP
+        if self.tls == "ssl":
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        with smtp:
+            if self.tls == "starttls":
+                smtp.starttls(context=context)
+            if self.user:
+                smtp.login(self.user, self.password or "")
+            smtp.sendmail(sender, [recipient], message)
+
+
+@dataclass(frozen=True)
+class FolderTransport:
+    """Development delivery: each message becomes an .eml file, and a log line says where."""
+
+    folder: Path
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        """Write the message to a new file in the folder."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{uuid.uuid4().hex}.eml"
+        path.write_bytes(message)
+        # A warning, so it shows under gunicorn's default logging and a production
+        # server that lost its PORTAL_SMTP_HOST says so loudly.
+        log.warning("No SMTP host configured: mail to %s written to %s", recipient, path)
+
+
+def check_mail_settings(config: Mapping[str, Any]) -> None:
+    """Raise ValueError naming the variable when a mail setting cannot work."""
+    if config["SMTP_TLS"] not in TLS_MODES:
+        raise ValueError(
+            f"PORTAL_SMTP_TLS must be one of {', '.join(TLS_MODES)}, not {config['SMTP_TLS']!r}"
+        )
+
+
+def transport_from_config(config: Mapping[str, Any], instance_path: str) -> Transport:
+    """Return the SMTP transport when a host is set, else the folder transport."""
+    if not config["SMTP_HOST"]:
+        return FolderTransport(Path(config["MAIL_DIR"] or Path(instance_path) / "mail"))
+    return SmtpTransport(
+        host=config["SMTP_HOST"],
+        port=int(config["SMTP_PORT"]),
+        tls=config["SMTP_TLS"],
+        timeout=float(config["SMTP_TIMEOUT_SECONDS"]),
+        user=config["SMTP_USER"] or None,
+        password=config["SMTP_PASSWORD"] or None,
+    )

@@ -1,0 +1,209 @@
+"""Signing up, confirming, and unsubscribing: thin views over portal.subscriptions."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import cast
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    after_this_request,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue, RouteCallable
+from flask_limiter import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+
+from portal.subscriptions import get_limiter, outbox, retry_after_seconds, service
+from portal.subscriptions.forms import CONSENT_TEXT, CONSENT_VERSION, SignupForm
+from portal.subscriptions.tokens import (
+    ExpiredToken,
+    InvalidToken,
+    TokenClaim,
+    read_confirm_token,
+    read_unsubscribe_token,
+)
+from portal.views import errors
+
+bp = Blueprint("subscribe", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Register the pages, exempt one-click unsubscribe from CSRF, and rate-limit sign-ups."""
+    app.register_blueprint(bp)
+    # RFC 8058: a mail provider's one-click POST carries no cookie and no CSRF token.
+    app.extensions["csrf"].exempt(unsubscribe)
+    signup_limit = get_limiter(app).shared_limit(app.config["SIGNUP_RATE_LIMIT"], scope="signup")
+    for endpoint in ("subscribe.sign_up", "subscribe.resend"):
+        # Flask-Limiter checks a decorated limit in the view's wrapper, so swap it in.
+        app.view_functions[endpoint] = cast(
+            RouteCallable, signup_limit(app.view_functions[endpoint])
+        )
+
+
+@bp.app_template_global()
+def signup_form() -> SignupForm:
+    """Return an empty sign-up form, for the compact form on other pages."""
+    return SignupForm(formdata=None)
+
+
+@bp.app_context_processor
+def consent() -> dict[str, str]:
+    """Give every template the consent sentence the sign-up form shows."""
+    return {"consent_text": CONSENT_TEXT}
+
+
+@bp.after_request
+def never_cache(response: Response) -> Response:
+    """Keep pages with CSRF tokens and signed links out of every cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/subscribe")
+def signup_page() -> str:
+    """Show the sign-up form."""
+    return render_template("subscribe/subscribe.html", form=SignupForm())
+
+
+@bp.post("/subscribe")
+def sign_up() -> ResponseReturnValue:
+    """Take a sign-up; every address, whatever its state, gets the same answer."""
+    form = SignupForm()
+    if form.looks_automated():
+        return _check_your_inbox()  # silently: a bot learns nothing
+    if not form.validate():
+        return render_template("subscribe/subscribe.html", form=form), 422
+    signup = service.SignupRequest(
+        form.address(), form.name(), request.remote_addr or "", CONSENT_VERSION
+    )
+    _deliver_after_response(service.sign_up(signup))
+    return _check_your_inbox()
+
+
+@bp.get("/subscribe/check-your-inbox")
+def check_inbox() -> str:
+    """Tell the visitor what happens next, without saying whether the address was known."""
+    return render_template("subscribe/check_inbox.html")
+
+
+@bp.get("/subscribe/confirm/<token>")
+def confirm_page(token: str) -> ResponseReturnValue:
+    """Show a Confirm button; opening the link (as mail scanners do) confirms nothing."""
+    claim = _confirm_claim(token)
+    if not isinstance(claim, TokenClaim):
+        return claim
+    state = service.confirmable(claim).state
+    if state != "confirmed":
+        return _link_problem(state, token)
+    return render_template("subscribe/confirm.html", token=token)
+
+
+@bp.post("/subscribe/confirm/<token>")
+def confirm(token: str) -> ResponseReturnValue:
+    """Confirm a subscription; confirming again is harmless."""
+    claim = _confirm_claim(token)
+    if not isinstance(claim, TokenClaim):
+        return claim
+    outcome = service.confirm(claim, request.remote_addr or "")
+    if outcome.state != "confirmed":
+        return _link_problem(outcome.state, token)
+    _deliver_after_response(outcome.mail)
+    return redirect(url_for(".confirmed"), 303)
+
+
+@bp.get("/subscribe/confirmed")
+def confirmed() -> str:
+    """Say the subscription is confirmed."""
+    return render_template("subscribe/confirmed.html")
+
+
+@bp.post("/subscribe/confirm/<token>/resend")
+def resend(token: str) -> ResponseReturnValue:
+    """Send a fresh confirmation link in place of an expired one."""
+    try:
+        claim = read_confirm_token(current_app.config["SECRET_KEY"], token)
+    except ExpiredToken as expired:
+        claim = expired.claim
+    except InvalidToken:
+        return _link_problem("invalid", token)
+    _deliver_after_response(service.resend(claim))
+    return _check_your_inbox()
+
+
+@bp.get("/unsubscribe/<token>")
+def unsubscribe_page(token: str) -> ResponseReturnValue:
+    """Show an Unsubscribe button; opening the link changes nothing."""
+    try:
+        read_unsubscribe_token(current_app.config["SECRET_KEY"], token)
+    except InvalidToken:
+        return _link_problem("invalid", token)
+    return render_template("subscribe/unsubscribe.html", token=token)
+
+
+@bp.post("/unsubscribe/<token>")
+def unsubscribe(token: str) -> ResponseReturnValue:
+    """Unsubscribe, from the button or from a mail client's RFC 8058 one-click POST."""
+    try:
+        claim = read_unsubscribe_token(current_app.config["SECRET_KEY"], token)
+    except InvalidToken:
+        return _link_problem("invalid", token)
+    service.unsubscribe(claim)
+    return render_template("subscribe/unsubscribed.html")
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(error: CSRFError) -> ResponseReturnValue:
+    """Show the form again, with what was typed, when its CSRF token is missing or stale."""
+    notice = "This form had expired. Nothing was sent: please check it and send it again."
+    if request.endpoint == "subscribe.sign_up":
+        form = SignupForm()
+        return render_template("subscribe/subscribe.html", form=form, notice=notice), 400
+    page = render_template("errors/error.html", code=400, name="Form expired", message=notice)
+    return page, 400
+
+
+@bp.app_errorhandler(RateLimitExceeded)
+def rate_limited(error: RateLimitExceeded) -> ResponseReturnValue:
+    """Show the friendly 429 page with a Retry-After header."""
+    response = make_response(errors.render_error(error))
+    response.headers["Retry-After"] = str(retry_after_seconds())
+    return response
+
+
+def _check_your_inbox() -> ResponseReturnValue:
+    return redirect(url_for(".check_inbox"), 303)
+
+
+def _confirm_claim(token: str) -> TokenClaim | ResponseReturnValue:
+    try:
+        return read_confirm_token(current_app.config["SECRET_KEY"], token)
+    except ExpiredToken:
+        return _link_problem("expired", token)
+    except InvalidToken:
+        return _link_problem("invalid", token)
+
+
+def _link_problem(state: str, token: str) -> ResponseReturnValue:
+    if state == "expired":
+        return render_template("subscribe/link_expired.html", token=token), 410
+    return render_template("subscribe/link_invalid.html"), 400
+
+
+def _deliver_after_response(mail: list[int]) -> None:
+    """Send the queued mail once the response has gone, so SMTP never holds up the page."""
+    if not mail:
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    @after_this_request
+    def _send_when_closed(response: Response) -> Response:
+        response.call_on_close(partial(outbox.deliver_claimed, app, mail))
+        return response

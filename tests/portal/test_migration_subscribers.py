@@ -1,0 +1,30 @@
+"""Migration 0002 adds the subscriber tables on top of 0001 and takes them away again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import create_engine, inspect
+
+from portal import migrate
+
+
+def test_0002_upgrades_from_0001_and_downgrades_back(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    migrate.upgrade(engine, "0001")
+    assert "subscribers" not in inspect(engine).get_table_names()
+    migrate.upgrade(engine)
+    tables = set(inspect(engine).get_table_names())
+    assert {"subscribers", "outbox", "editions"} <= tables
+    assert {i["name"] for i in inspect(engine).get_indexes("outbox")} == {
+        "ix_outbox_due",
+        "ix_outbox_subscriber_id",
+    }
+    with engine.begin() as connection:
+        config = migrate._config(engine)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    assert {"subscribers", "outbox"}.isdisjoint(inspect(engine).get_table_names())
+    assert "editions" in inspect(engine).get_table_names()
+    engine.dispose()

@@ -1,0 +1,201 @@
+"""Many sign-ups at once through a real gunicorn server with several workers on SQLite."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from portal.db import get_engine
+from portal.settings import PROJECT_ROOT
+from tests.portal.signup_helpers import Mailbox, free_port, hidden_fields, sign_up
+from tests.portal.test_subscribe_form import stored
+
+WORKERS = 3
+DISTINCT = 50
+SAME = 20
+PATIENCE = 90  # seconds; generous, because the machine is shared and slow is not wrong
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running gunicorn: its address, its log and its database."""
+
+    host: str
+    log: Path
+    database: Path
+
+
+def _environment(database: Path, mailbox: Mailbox, mail_dir: Path, port: int) -> dict[str, str]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("PORTAL_", "GUNICORN_", "FLASK_"))
+    }
+    return env | {
+        "PORTAL_DATABASE_URL": f"sqlite:///{database}",
+        "PORTAL_SECRET_KEY": "concurrency-test",
+        "PORTAL_SMTP_HOST": "127.0.0.1",
+        "PORTAL_SMTP_PORT": str(mailbox.port),
+        "PORTAL_SMTP_TLS": "none",
+        "PORTAL_MAIL_DIR": str(mail_dir),
+        "PORTAL_SIGNUP_MIN_SECONDS": "0",
+        "PORTAL_SIGNUP_RATE_LIMIT": "10000 per minute",
+        "PORTAL_SQLITE_BUSY_TIMEOUT_MS": "30000",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": str(WORKERS),
+    }
+
+
+def _wait_until_answering(host: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            connection = http.client.HTTPConnection(host, timeout=5)
+            connection.request("GET", "/subscribe")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+        finally:
+            connection.close()
+    pytest.fail(f"gunicorn did not answer within {PATIENCE} s:\n{log.read_text()}")
+
+
+@pytest.fixture
+def server(tmp_path: Path, migrated_database: Path, mailbox: Mailbox) -> Iterator[Server]:
+    """Return a gunicorn with several workers serving the portal on a fresh SQLite file."""
+    database = tmp_path / "portal.sqlite3"
+    shutil.copy(migrated_database, database)
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    env = _environment(database, mailbox, tmp_path / "mail", port)
+    # The project's own gunicorn.conf.py (threads, timeouts), but no control socket: its
+    # fixed path in $HOME would clash with a developer's server or another test run.
+    command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
+    command += ["--no-control-socket", "wsgi:app"]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            _wait_until_answering(f"127.0.0.1:{port}", process, log)
+            yield Server(f"127.0.0.1:{port}", log, database)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=PATIENCE)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _sign_up_over_http(host: str, address: str, start: threading.Barrier) -> int:
+    """GET the form like a browser, wait for everyone, then POST it; return the status."""
+    reading = http.client.HTTPConnection(host, timeout=PATIENCE)
+    reading.request("GET", "/subscribe")
+    form = reading.getresponse()
+    page = form.read().decode()
+    cookie = (form.getheader("Set-Cookie") or "").split(";")[0]
+    reading.close()
+    body = urlencode(hidden_fields(page) | {"email": address})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    start.wait(timeout=PATIENCE)
+    sending = http.client.HTTPConnection(host, timeout=PATIENCE)
+    try:
+        sending.request("POST", "/subscribe", body, headers)
+        answer = sending.getresponse()
+        answer.read()
+        return answer.status
+    finally:
+        sending.close()
+
+
+def _outbox(database: Path) -> Counter[str]:
+    with sqlite3.connect(database, timeout=30) as connection:
+        return Counter(status for (status,) in connection.execute("SELECT status FROM outbox"))
+
+
+def _wait_for_the_outbox_to_drain(database: Path, expected: int) -> Counter[str]:
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        counts = _outbox(database)
+        if counts["sent"] + counts["queued"] >= expected and counts["queued"] == 0:
+            return counts
+        time.sleep(0.2)
+    return _outbox(database)
+
+
+def test_concurrent_sign_ups_lose_nobody_and_send_no_duplicates(
+    server: Server, mailbox: Mailbox
+) -> None:
+    addresses = [f"reader{n}@example.com" for n in range(DISTINCT)]
+    addresses += ["Popular@Example.com"] * SAME
+    start = threading.Barrier(len(addresses))
+    with ThreadPoolExecutor(max_workers=len(addresses)) as pool:
+        statuses = list(pool.map(lambda a: _sign_up_over_http(server.host, a, start), addresses))
+    assert statuses == [303] * len(addresses)
+
+    outbox = _wait_for_the_outbox_to_drain(server.database, DISTINCT + 1)
+    assert outbox == Counter({"sent": DISTINCT + 1})
+    with sqlite3.connect(server.database) as connection:
+        rows = connection.execute("SELECT email, status FROM subscribers").fetchall()
+    assert len(rows) == DISTINCT + 1
+    assert {email for email, _ in rows} == {a.lower() for a in addresses}
+    assert {status for _, status in rows} == {"pending"}
+
+    recipients = Counter(r for received in mailbox.received for r in received.recipients)
+    assert recipients == Counter({a.lower(): 1 for a in addresses})
+    log = server.log.read_text()
+    for trouble in ("Traceback", "database is locked", "left queued", "[ERROR]"):
+        assert trouble not in log, log
+
+
+def test_losing_the_race_to_insert_an_address_counts_as_an_existing_subscriber(
+    signup_app: Flask, signup_client: FlaskClient, mailbox: Mailbox
+) -> None:
+    # On PostgreSQL two first sign-ups of one address can both miss it and both insert;
+    # replay that here by making the first lookup miss, so the insert hits the unique key.
+    sign_up(signup_client, "reader@example.com")
+    missed: list[str] = []
+
+    def miss_once(
+        _conn: object, _cursor: object, statement: str, parameters: Any, *_: object
+    ) -> tuple[str, Any]:
+        if not missed and statement.startswith("SELECT subscribers.") and "email" in statement:
+            missed.append(statement)
+            parameters = tuple(
+                "nobody@example.invalid" if p == "reader@example.com" else p for p in parameters
+            )
+        return statement, parameters
+
+    with signup_app.app_context():
+        engine = get_engine()
+    event.listen(engine, "before_cursor_execute", miss_once, retval=True)
+    try:
+        response = sign_up(signup_client, "reader@example.com")
+    finally:
+        event.remove(engine, "before_cursor_execute", miss_once)
+    assert missed, "the lookup was not intercepted"
+    assert response.request.path == "/subscribe/check-your-inbox"
+    assert stored(signup_app) == ["reader@example.com"]
+    assert len(mailbox.received) == 1
