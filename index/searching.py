@@ -20,12 +20,11 @@ from whoosh import index as whoosh_index
 from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 from whoosh.index import FileIndex
 from whoosh.query import And, Query, Term
-from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.sorting import FieldFacet
 
 from index import snippets
-from index.query import ParsedQuery, QueryError, make_parser, parse
+from index.query import ParsedQuery, Parsers, QueryError, make_parsers, parse
 from index.results import SearchRequest, SearchResults, Sort
 from index.schema import build_schema
 from index.storage import IndexUnavailable, live_build
@@ -34,19 +33,6 @@ from index.suggest import suggest
 # A search that runs longer returns what it found so far instead of holding the worker.
 TIME_LIMIT_S = 2.0
 CACHE_SIZE = 512
-
-
-class RecencyBM25F(BM25F):  # type: ignore[misc]
-    """BM25F whose scores lean a hair towards newer editions, so a newer edition wins a tie."""
-
-    use_final = True
-
-    def __init__(self, days: list[int]) -> None:
-        super().__init__()
-        self.days = days
-
-    def final(self, searcher: Any, docnum: int, score: float) -> float:
-        return float(score * (1.0 + self.days[docnum] * 1e-10))
 
 
 @dataclass
@@ -68,7 +54,7 @@ class _Reader:
             "theme": [value.decode().split() for value in _column(reader, "theme_set")],
             "day": _column(reader, "day"),
         }
-        searcher = Searcher(reader, weighting=RecencyBM25F(columns["day"]), fromindex=ix)
+        searcher = Searcher(reader, fromindex=ix)
         return cls(build, generation, searcher, columns)
 
 
@@ -90,7 +76,7 @@ class SearchIndex:
 
     def __init__(self, folder: Path, cache_size: int = CACHE_SIZE) -> None:
         self.folder = folder
-        self.parser = make_parser(build_schema())
+        self.parsers = make_parsers(build_schema())
         self._local = threading.local()
         self._lock = threading.Lock()
         self._indexes: dict[Path, FileIndex] = {}
@@ -99,7 +85,7 @@ class SearchIndex:
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Return one page of results; raise QueryError for a bad query, IndexUnavailable without an index."""
-        parsed = parse(self.parser, request.q) if request.q.strip() else None
+        parsed = parse(self.parsers, request.q) if request.q.strip() else None
         if parsed is None and not request.has_filters():
             raise QueryError("Type a word or two to search for.")
         reader = self._reader()
@@ -109,7 +95,7 @@ class SearchIndex:
                 self._cache.move_to_end(key)
                 return self._cache[key]
         try:
-            results = _run(reader, parsed, request, self.parser)
+            results = _run(reader, parsed, request, self.parsers)
         except QueryError:
             raise
         except Exception as error:  # a damaged segment shows up only when read
@@ -165,24 +151,26 @@ def _filters(request: SearchRequest, parsed: ParsedQuery | None) -> list[Query]:
 
 
 def _run(
-    reader: _Reader, parsed: ParsedQuery | None, request: SearchRequest, parser: Any
+    reader: _Reader, parsed: ParsedQuery | None, request: SearchRequest, parsers: Parsers
 ) -> SearchResults:
-    searcher = reader.searcher
     filters = _filters(request, parsed)
     query = parsed.query if parsed else And(filters)
-    narrowed = And([query, *filters]) if parsed and filters else query
-    matched = set(searcher.docs_for_query(narrowed))
-    hits = _page(searcher, query, filters, request, by_date=parsed is None)
+    match = (
+        And([parsed.match, *filters]) if parsed and filters else (parsed.match if parsed else query)
+    )
+    matched = set(reader.searcher.docs_for_query(match))
+    hits = _page(reader, query, filters, request, by_date=parsed is None)
     facets = _facets(reader.columns, matched)
     suggestion = (
-        suggest(searcher, parser, request, parsed, narrowed_count=len(matched)) if parsed else None
+        suggest(reader.searcher, parsers, request, parsed, len(matched)) if parsed else None
     )
     return SearchResults(request, len(matched), hits, facets, suggestion)
 
 
 def _page(
-    searcher: Any, query: Query, filters: list[Query], request: SearchRequest, by_date: bool
+    reader: _Reader, query: Query, filters: list[Query], request: SearchRequest, by_date: bool
 ) -> tuple[Any, ...]:
+    searcher = reader.searcher
     newest = by_date or request.sort is Sort.NEWEST
     limit = request.page * request.page_size
     sortedby = FieldFacet("day", reverse=True) if newest else None
@@ -194,8 +182,15 @@ def _page(
         searcher.search_with_collector(query, outer)
     results = outer.results()
     results.fragmenter, results.formatter = snippets.FRAGMENTER, snippets.FORMATTER
+    # Not list(results): Results.__len__ counts every match, which costs more than the search.
+    ranked = [results[n] for n in range(results.scored_length())]
+    if not newest:
+        # A newer edition wins a tie. Sorting the fetched window keeps Whoosh's block-max
+        # skipping, which a scoring hook (`use_final`) would switch off for every search.
+        days = reader.columns["day"]
+        ranked.sort(key=lambda hit: (-round(hit.score, 6), -days[hit.docnum]))
     start = (request.page - 1) * request.page_size
-    return tuple(snippets.to_hit(hit) for hit in list(results)[start:limit])
+    return tuple(snippets.to_hit(hit) for hit in ranked[start:limit])
 
 
 def _facets(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from itertools import islice
 from typing import Any
 
 from whoosh.query import And, Term
 
 from index.analysis import spelling_analyzer
-from index.query import ParsedQuery, QueryError, parse
+from index.query import ParsedQuery, Parsers, QueryError, parse
 from index.results import SearchRequest
 
 _ANALYZER = spelling_analyzer()
@@ -38,11 +39,7 @@ def corrections(searcher: Any, words: tuple[str, ...]) -> dict[str, str]:
 
 
 def suggest(
-    searcher: Any,
-    parser: Any,
-    request: SearchRequest,
-    parsed: ParsedQuery | None,
-    narrowed_count: int,
+    searcher: Any, parsers: Parsers, request: SearchRequest, parsed: ParsedQuery | None, total: int
 ) -> str | None:
     """Return a corrected query when some words look misspelled and the correction finds more."""
     if parsed is None:
@@ -54,19 +51,20 @@ def suggest(
     for word, fix in fixes.items():
         corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", fix, corrected)
     try:
-        better = parse(parser, corrected)
+        better = parse(parsers, corrected)
     except QueryError:
         return None
-    filters = [
-        Term(name, value)
-        for name, value in (
-            ("theme", request.theme),
-            ("year", request.year),
-            ("source_slug", request.source),
-        )
-        if value
-    ]
-    if better.kind:
-        filters.append(Term("kind", better.kind))
-    count = len(list(searcher.docs_for_query(And([better.query, *filters]))))
-    return corrected if count > narrowed_count else None
+    terms = (
+        ("theme", request.theme),
+        ("year", request.year),
+        ("source_slug", request.source),
+        ("kind", better.kind),
+    )
+    query = And([better.match, *(Term(name, value) for name, value in terms if value)])
+    return corrected if _more_than(searcher, query, total) else None
+
+
+def _more_than(searcher: Any, query: Any, count: int) -> bool:
+    """Return whether the query matches more than `count` documents, counting no further."""
+    beyond = islice(searcher.docs_for_query(query), count, None)
+    return next(beyond, None) is not None

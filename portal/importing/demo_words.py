@@ -7,7 +7,9 @@ search over the demo archive costs what it would over the real one.
 from __future__ import annotations
 
 import random
+from functools import cache
 from itertools import accumulate
+from pathlib import Path
 
 NOUNS = """
 roadmap strategy stakeholder platform marketplace customer user interview prototype experiment
@@ -51,8 +53,21 @@ LINKERS = (
     "through",
     "despite",
 )
-# Flatter than English as a whole: stop words are gone, and content words spread more evenly.
-ZIPF_EXPONENT = 0.7
+# Content words follow Zipf's law offset by the stop words ahead of them (about 100 ranks):
+# the commonest content word is about 0.3% of words, not the 5% that "the" is.
+TAIL_OFFSET = 100
+BANK_OFFSET = 20
+
+
+@cache
+def tail_words() -> list[str]:
+    """Return the long-tail vocabulary: 5,000 real English words, most frequent first."""
+    text = (Path(__file__).with_name("demo_vocabulary.txt")).read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def _cumulative(count: int, offset: int) -> list[float]:
+    return list(accumulate(1 / (rank + offset) for rank in range(count)))
 
 
 class WordBank:
@@ -61,9 +76,10 @@ class WordBank:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self._weights = {
-            name: list(accumulate(1 / (rank + 1) ** ZIPF_EXPONENT for rank in range(len(words))))
-            for name, words in self._lists().items()
+            name: _cumulative(len(words), BANK_OFFSET) for name, words in self._lists().items()
         }
+        self._tail = tail_words()
+        self._tail_weights = _cumulative(len(self._tail), TAIL_OFFSET)
 
     @staticmethod
     def _lists() -> dict[str, list[str]]:
@@ -73,11 +89,15 @@ class WordBank:
         """Return one word of a kind ("noun", "verb" or "adjective")."""
         return self.rng.choices(self._lists()[kind], cum_weights=self._weights[kind])[0]
 
+    def common(self) -> str:
+        """Return one word of everyday English, with its real frequency rank."""
+        return self.rng.choices(self._tail, cum_weights=self._tail_weights)[0]
+
     def sentence(self) -> str:
-        """Return a sentence such as "Hidden stakeholder bets undermine the roadmap across teams."."""
+        """Return a sentence: a product-management skeleton filled with everyday words."""
         subject = f"{self.word('adjective')} {self.word('noun')}"
-        tail = f"{self.rng.choice(LINKERS)} {self.word('adjective')} {self.word('noun')}"
-        text = f"{subject} {self.word('verb')} the {self.word('noun')} {tail}"
+        tail = f"{self.rng.choice(LINKERS)} {self.common()} {self.common()}"
+        text = f"{subject} {self.word('verb')} the {self.common()} {self.word('noun')} {tail}"
         return text[0].upper() + text[1:] + "."
 
     def title(self) -> str:
