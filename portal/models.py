@@ -45,14 +45,15 @@ edition_themes = Table(
     "edition_themes",
     Base.metadata,
     Column("edition_id", ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True),
-    Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True),
+    # Indexed: theme pages and related editions look editions up by theme.
+    Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 link_themes = Table(
     "link_themes",
     Base.metadata,
     Column("link_id", ForeignKey("links.id", ondelete="CASCADE"), primary_key=True),
-    Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
@@ -134,7 +135,8 @@ class Link(Base):
     headline: Mapped[str] = mapped_column(Text)
     blurb: Mapped[list[str]] = mapped_column(JSON, default=list)
     link_text: Mapped[str] = mapped_column(Text)
-    url: Mapped[str | None] = mapped_column(Text)
+    # Indexed: "also featured in" finds the other appearances of a url.
+    url: Mapped[str | None] = mapped_column(Text, index=True)
     author: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
 

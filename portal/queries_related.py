@@ -8,27 +8,19 @@ from collections.abc import Sequence
 from sqlalchemy import func, literal, select, union, union_all
 from sqlalchemy.orm import Session, selectinload
 
-from portal.cache import TimedCache
 from portal.models import Edition, Link, edition_themes, link_themes
 from portal.queries import ARCHIVE_ORDER
 
 RELATED_LIMIT = 3
 # A shared theme says more about an edition's subject than a shared publication does.
 THEME_WEIGHT, SOURCE_WEIGHT = 2, 1
-# Both answers read most of the links table (20-30 ms for 3,000 editions: links.url and
-# link_themes.theme_id have no index), so each worker keeps them for five minutes; after an
-# import, related editions and "also featured in" may lag that long.
-CACHE_SECONDS = 300
-_RELATED: TimedCache[list[int]] = TimedCache(size=4096, seconds=CACHE_SECONDS)
-_APPEARANCES: TimedCache[dict[str, list[tuple[int, int]]]] = TimedCache(1, CACHE_SECONDS)
 
 
 def related_editions(
     session: Session, edition: Edition, limit: int = RELATED_LIMIT
 ) -> list[Edition]:
     """Return up to `limit` other editions sharing the most themes and curated sources."""
-    key = (_database(session), edition.id, limit)
-    ids = _RELATED.get(key, lambda: _related_ids(session, edition.id, limit))
+    ids = _related_ids(session, edition.id, limit)
     found = {e.id: e for e in session.scalars(select(Edition).where(Edition.id.in_(ids)))}
     return [found[i] for i in ids if i in found]
 
@@ -84,45 +76,25 @@ def _curated_sources_of(session: Session, edition_id: int) -> list[int]:
 
 def also_featured(session: Session, links: Sequence[Link]) -> dict[int, list[Link]]:
     """Return, by link id, the same url's appearances in other editions (one per edition)."""
-    appearances = _APPEARANCES.get(_database(session), lambda: _repeated_urls(session))
-    others = {
+    urls = {link.url for link in links if link.url}
+    if not urls:
+        return {}
+    query = (
+        select(Link)
+        .join(Edition, Edition.id == Link.edition_id)
+        .where(Link.url.in_(urls))  # ix_links_url: only the rows with these urls are read
+        .order_by(*ARCHIVE_ORDER, Link.section, Link.position)
+        .options(selectinload(Link.edition))
+    )
+    by_url: dict[str, list[Link]] = defaultdict(list)
+    for other in session.scalars(query):
+        seen = by_url[other.url or ""]
+        if all(known.edition_id != other.edition_id for known in seen):
+            seen.append(other)
+    found = {
         link.id: [
-            i
-            for i, edition_id in appearances.get(link.url or "", ())
-            if edition_id != link.edition_id
+            other for other in by_url.get(link.url or "", []) if other.edition_id != link.edition_id
         ]
         for link in links
     }
-    wanted = {i for ids in others.values() for i in ids}
-    if not wanted:
-        return {}
-    query = select(Link).where(Link.id.in_(wanted)).options(selectinload(Link.edition))
-    loaded = {found.id: found for found in session.scalars(query)}
-    found = {link_id: [loaded[i] for i in ids if i in loaded] for link_id, ids in others.items()}
     return {link_id: elsewhere for link_id, elsewhere in found.items() if elsewhere}
-
-
-def _repeated_urls(session: Session) -> dict[str, list[tuple[int, int]]]:
-    """Return (link id, edition id) for each url in several editions, first link per edition."""
-    repeated = (
-        select(Link.url)
-        .where(Link.url.is_not(None))
-        .group_by(Link.url)
-        .having(func.count(func.distinct(Link.edition_id)) > 1)
-    )
-    query = (
-        select(Link.url, Link.id, Link.edition_id)
-        .join(Edition, Edition.id == Link.edition_id)
-        .where(Link.url.in_(repeated))
-        .order_by(*ARCHIVE_ORDER, Link.section, Link.position)
-    )
-    by_url: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for url, link_id, edition_id in session.execute(query):
-        seen = by_url[url or ""]
-        if all(other != edition_id for _link, other in seen):
-            seen.append((link_id, edition_id))
-    return dict(by_url)
-
-
-def _database(session: Session) -> str:
-    return str(session.get_bind().engine.url)
