@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from portal.db import write_transaction
 from portal.importing.catalogue import ThemeEntry
 from portal.importing.files import read_edition_file
 from portal.importing.records import EditionFileError, ParsedEdition, Problem, slugify
@@ -118,16 +119,19 @@ def write_editions(
     catalogue: list[ThemeEntry],
     report: ImportReport,
 ) -> None:
-    """Store validated editions, one transaction each, counting outcomes in the report."""
-    sync_themes(session, catalogue)
-    session.commit()
+    """Store validated editions, one write transaction each, counting outcomes in the report.
+
+    Each transaction takes SQLite's write lock up front (portal.db.write_transaction), so an
+    import never fails with "database is locked" against sign-ups in the web workers.
+    """
+    with write_transaction():
+        sync_themes(session, catalogue)
     writer = EditionWriter(session)
     for parsed in editions:
         try:
-            outcome = writer.save(parsed.record)
-            session.commit()
+            with write_transaction():
+                outcome = writer.save(parsed.record)
         except SQLAlchemyError as error:
-            session.rollback()
             writer = EditionWriter(session)
             report.reject(
                 [Problem(parsed.path, 1, f"the database refused it: {error.__class__.__name__}")]
