@@ -118,6 +118,11 @@ class Edition(Base):
         return [link for link in self.links if link.section == "recent_post"]
 
 
+def link_anchor(section: str, position: int) -> str:
+    """Return a link's element id on its edition's page: `link-N` if curated, `post-N` if a recent post."""
+    return f"{'link' if section == 'curated' else 'post'}-{position}"
+
+
 class Link(Base):
     """A curated link or a recent post inside an edition."""
 
@@ -143,6 +148,11 @@ class Link(Base):
     edition: Mapped[Edition] = relationship(back_populates="links")
     source: Mapped[Source] = relationship(lazy="joined")
     themes: Mapped[list[Theme]] = relationship(secondary=link_themes, order_by=Theme.slug)
+
+    @property
+    def anchor(self) -> str:
+        """Return this link's element id on its edition's page."""
+        return link_anchor(self.section, self.position)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

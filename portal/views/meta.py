@@ -34,8 +34,7 @@ def absolute_url(endpoint: str, **values: Any) -> str:
 
 def link_url(link: Link) -> str:
     """Return the address of a link on its edition's page (`#link-N`, or `#post-N` for a post)."""
-    anchor = ("link-%d" if link.section == "curated" else "post-%d") % link.position
-    return url_for("archive.edition", slug=link.edition.slug, _anchor=anchor)
+    return url_for("archive.edition", slug=link.edition.slug, _anchor=link.anchor)
 
 
 def canonical_url() -> str:

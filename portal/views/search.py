@@ -18,6 +18,7 @@ from flask import (
 
 import index
 from portal.db import get_session
+from portal.models import link_anchor
 from portal.search import facet_names, get_search_index
 
 bp = Blueprint("search", __name__)
@@ -56,7 +57,7 @@ def hit_url(hit: index.Hit) -> str:
     """Return the portal address of a hit: the edition, or the exact link on its page."""
     if hit.kind == "edition" or hit.position is None:
         return url_for("archive.edition", slug=hit.edition_slug)
-    anchor = f"link-{hit.position}" if hit.section == "curated" else f"post-{hit.position}"
+    anchor = link_anchor(hit.section or "curated", hit.position)
     return url_for("archive.edition", slug=hit.edition_slug, _anchor=anchor)
 
 
