@@ -9,6 +9,7 @@ old. `searcher.refresh()` is never used: after a merge it re-adds old segments.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from whoosh.searching import Searcher
 from whoosh.sorting import FieldFacet
 
 from index import snippets
-from index.query import ParsedQuery, Parsers, QueryError, make_parsers, parse
+from index.query import PHRASE_BOOST, ParsedQuery, Parsers, QueryError, fold, make_parsers, parse
 from index.results import SearchRequest, SearchResults, Sort
 from index.schema import build_schema
 from index.storage import IndexUnavailable, live_build
@@ -33,6 +34,9 @@ from index.suggest import suggest
 # A search that runs longer returns what it found so far instead of holding the worker.
 TIME_LIMIT_S = 2.0
 CACHE_SIZE = 512
+# How many hits past the page are fetched, so a phrase match just below it can rise onto it.
+PHRASE_WINDOW = 30
+PHRASE_FIELDS = ("title", "highlights", "body", "link_text")
 
 
 @dataclass
@@ -159,7 +163,7 @@ def _run(
         And([parsed.match, *filters]) if parsed and filters else (parsed.match if parsed else query)
     )
     matched = set(reader.searcher.docs_for_query(match))
-    hits = _page(reader, query, filters, request, by_date=parsed is None)
+    hits = _page(reader, query, filters, request, parsed)
     facets = _facets(reader.columns, matched)
     suggestion = (
         suggest(reader.searcher, parsers, request, parsed, len(matched)) if parsed else None
@@ -168,14 +172,38 @@ def _run(
 
 
 def _page(
-    reader: _Reader, query: Query, filters: list[Query], request: SearchRequest, by_date: bool
+    reader: _Reader,
+    query: Query,
+    filters: list[Query],
+    request: SearchRequest,
+    parsed: ParsedQuery | None,
 ) -> tuple[Any, ...]:
-    searcher = reader.searcher
-    newest = by_date or request.sort is Sort.NEWEST
+    newest = parsed is None or request.sort is Sort.NEWEST
     limit = request.page * request.page_size
+    ranked = _ranked(reader, query, filters, limit + (0 if newest else PHRASE_WINDOW), newest)
+    if not newest:
+        days = reader.columns["day"]
+        phrase = parsed.phrase if parsed else None
+        scores = {
+            hit.docnum: hit.score * (PHRASE_BOOST if _has_phrase(hit, phrase) else 1.0)
+            for hit in ranked
+        }
+        # A newer edition wins a tie. Sorting the fetched window keeps Whoosh's block-max
+        # skipping, which a scoring hook (`use_final`) would switch off for every search.
+        ranked.sort(key=lambda hit: (-round(scores[hit.docnum], 6), -days[hit.docnum]))
+    start = (request.page - 1) * request.page_size
+    return tuple(snippets.to_hit(hit) for hit in ranked[start:limit])
+
+
+def _ranked(
+    reader: _Reader, query: Query, filters: list[Query], limit: int, newest: bool
+) -> list[Any]:
+    """Return the top `limit` Whoosh hits by score (or by date), within the time limit."""
+    searcher = reader.searcher
     sortedby = FieldFacet("day", reverse=True) if newest else None
-    collector = searcher.collector(limit=limit, sortedby=sortedby)
-    timed = TimeLimitCollector(collector, timelimit=TIME_LIMIT_S, use_alarm=False)
+    timed = TimeLimitCollector(
+        searcher.collector(limit=limit, sortedby=sortedby), timelimit=TIME_LIMIT_S, use_alarm=False
+    )
     # The filter wraps outermost: wrapping collectors feed their child directly, past any filter inside.
     outer = FilterCollector(timed, allow=And(filters)) if filters else timed
     with contextlib.suppress(TimeLimit):  # keep what was found in time
@@ -183,14 +211,14 @@ def _page(
     results = outer.results()
     results.fragmenter, results.formatter = snippets.FRAGMENTER, snippets.FORMATTER
     # Not list(results): Results.__len__ counts every match, which costs more than the search.
-    ranked = [results[n] for n in range(results.scored_length())]
-    if not newest:
-        # A newer edition wins a tie. Sorting the fetched window keeps Whoosh's block-max
-        # skipping, which a scoring hook (`use_final`) would switch off for every search.
-        days = reader.columns["day"]
-        ranked.sort(key=lambda hit: (-round(hit.score, 6), -days[hit.docnum]))
-    start = (request.page - 1) * request.page_size
-    return tuple(snippets.to_hit(hit) for hit in ranked[start:limit])
+    return [results[n] for n in range(results.scored_length())]
+
+
+def _has_phrase(hit: Any, phrase: re.Pattern[str] | None) -> bool:
+    if phrase is None:
+        return False
+    fields = hit.fields()
+    return any(phrase.search(fold(fields.get(name, ""))) for name in PHRASE_FIELDS)
 
 
 def _facets(

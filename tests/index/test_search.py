@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 
 import index
 from index import SearchRequest, Sort
+from tests.index.conftest import edition, link
 
 
 def keys(results: index.SearchResults) -> list[str]:
@@ -144,3 +147,23 @@ def test_link_hits_carry_what_a_page_needs(searcher: index.SearchIndex) -> None:
 def test_repeated_searches_come_from_the_cache(searcher: index.SearchIndex) -> None:
     first = searcher.search(SearchRequest("stripe"))
     assert searcher.search(SearchRequest("stripe")) is first
+
+
+def test_words_in_a_row_outrank_the_same_words_scattered(tmp_path: Path) -> None:
+    scattered = edition(
+        "scattered",
+        "One",
+        dt.date(2024, 1, 1),
+        link("Notes", "The north of the company, a star performer, and a metric or two."),
+    )
+    in_a_row = edition(
+        "in-a-row",
+        "Two",
+        dt.date(2020, 1, 1),
+        link("Notes", "Choose one north star metric, and a company performer or two."),
+    )
+    index.rebuild(tmp_path / "ix", [scattered, in_a_row])
+    hits = index.SearchIndex(tmp_path / "ix").search(SearchRequest("north star metric")).hits
+    assert [hit.edition_slug for hit in hits] == ["in-a-row", "scattered"]
+    hits = index.SearchIndex(tmp_path / "ix").search(SearchRequest("platform of platforms")).hits
+    assert hits == ()
