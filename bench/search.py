@@ -135,33 +135,29 @@ def measure_latency(app: object, rounds: int) -> None:
     print(f"  b/a at the median: {b50 / a50:.2f}  (target < 1.5)")
 
 
-def measure_http(env: dict[str, str], seconds: float) -> None:
+def _api_paths(stream: list[index.SearchRequest]) -> list[str]:
+    fields = lambda r: (("q", r.q), ("theme", r.theme), ("year", r.year), ("sort", r.sort.value))  # noqa: E731
+    return ["/api/search?" + urlencode({k: v for k, v in fields(r) if v}) for r in stream]
+
+
+def measure_http(env: dict[str, str], seconds: float, warmup: float) -> None:
     """Print requests per second of /api/search (Zipf stream) against a minimal Flask page."""
-    stream = zipf_stream(query_mix(), 5000)
-    paths = [
-        "/api/search?"
-        + urlencode(
-            {
-                k: v
-                for k, v in (
-                    ("q", r.q),
-                    ("theme", r.theme),
-                    ("year", r.year),
-                    ("sort", r.sort.value),
-                )
-                if v
-            }
-        )
-        for r in stream
-    ]
+    queries = query_mix()
+    # Warm-up and measurement draw from the same popularity, in different orders (seeds).
+    warm, measured = (
+        _api_paths(zipf_stream(queries, 5000, seed=12)),
+        _api_paths(zipf_stream(queries, 5000, seed=11)),
+    )
     server_env = os.environ | env
     with Gunicorn("wsgi:app", server_env, ROOT) as server:
-        drive(server.port, paths[:200], 2)  # warm-up: open searchers in every worker
-        found = drive(server.port, paths, seconds)
+        drive(server.port, warm, warmup)
+        found = drive(server.port, measured, seconds)
     with Gunicorn("bench.minimal_app:app", server_env, ROOT) as server:
         drive(server.port, ["/"], 1)
         minimal = drive(server.port, ["/"], seconds)
-    print(f"HTTP under gunicorn (workers and threads from gunicorn.conf.py), {seconds:.0f} s each:")
+    print(
+        f"HTTP under gunicorn (gunicorn.conf.py defaults), {warmup:.0f} s warm-up, then {seconds:.0f} s each:"
+    )
     print(
         f"  /api/search   {found.rps:7.0f} req/s  p50 {found.percentile(50):5.1f} ms  p99 {found.percentile(99):6.1f} ms  errors {found.errors}"
     )
@@ -204,6 +200,9 @@ def main() -> None:
     parser.add_argument("--editions", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--warmup", type=float, default=10.0, help="seconds of Zipf traffic before measuring"
+    )
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
     env = prepare(args.workdir, args.editions)
@@ -217,7 +216,7 @@ def main() -> None:
     print(f"PRODUCTHEAD search benchmark: {args.editions} demo editions, {os.cpu_count()} cores")
     measure_build(app)
     measure_latency(app, args.rounds)
-    measure_http(env, args.seconds)
+    measure_http(env, args.seconds, args.warmup)
     measure_import(app, args.workdir)
 
 

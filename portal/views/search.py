@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 from flask import (
@@ -145,7 +148,26 @@ def api() -> tuple[Response, int]:
         return jsonify(
             error="Search is unavailable for a moment; please try again shortly.", status=503
         ), 503
-    return jsonify(_as_json(found)), 200
+    return Response(_json_body(found), mimetype="application/json"), 200
+
+
+_BODIES: OrderedDict[int, tuple[index.SearchResults, bytes]] = OrderedDict()
+_BODIES_LOCK = threading.Lock()
+
+
+def _json_body(found: index.SearchResults) -> bytes:
+    """Return the JSON of results, encoded once per results object the index's cache hands out."""
+    with _BODIES_LOCK:
+        kept = _BODIES.get(id(found))
+        if kept is not None and kept[0] is found:
+            _BODIES.move_to_end(id(found))
+            return kept[1]
+    body = json.dumps(_as_json(found), ensure_ascii=False).encode()
+    with _BODIES_LOCK:
+        _BODIES[id(found)] = (found, body)  # keeping `found` alive keeps its id unique
+        while len(_BODIES) > index.searching.CACHE_SIZE:
+            _BODIES.popitem(last=False)
+    return body
 
 
 def _as_json(found: index.SearchResults) -> dict[str, object]:
