@@ -89,15 +89,15 @@ class SearchIndex:
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Return one page of results; raise QueryError for a bad query, IndexUnavailable without an index."""
-        parsed = parse(self.parsers, request.q) if request.q.strip() else None
-        if parsed is None and not request.has_filters():
+        if not request.q.strip() and not request.has_filters():
             raise QueryError("Type a word or two to search for.")
         reader = self._reader()
         key = (request, reader.build, reader.generation)
         with self._lock:
-            if key in self._cache:
+            if key in self._cache:  # before parsing: parsing is half the cost of a cached answer
                 self._cache.move_to_end(key)
                 return self._cache[key]
+        parsed = parse(self.parsers, request.q) if request.q.strip() else None
         try:
             results = _run(reader, parsed, request, self.parsers)
         except QueryError:
