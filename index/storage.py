@@ -57,14 +57,30 @@ class IndexStatus:
 
 def live_build(folder: Path) -> Path:
     """Return the folder of the live build, or raise IndexUnavailable."""
-    try:
-        name = (folder / POINTER).read_text().strip()
-    except OSError:
-        raise IndexUnavailable(f"no index in {folder}: run `flask index rebuild`") from None
+    name = _pointer(folder)
     build = folder / name
     if not name or not build.is_dir():
         raise IndexUnavailable(f"the index in {folder} points at a missing build {name!r}")
     return build
+
+
+_POINTERS: dict[Path, tuple[tuple[int, int, int], str]] = {}
+
+
+def _pointer(folder: Path) -> str:
+    """Return the live build's name, re-reading the pointer file only when it was replaced."""
+    path = folder / POINTER
+    try:
+        stat = path.stat()
+        signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # os.replace gives a new inode
+        known = _POINTERS.get(path)
+        if known is not None and known[0] == signature:
+            return known[1]
+        name = path.read_text().strip()
+    except OSError:
+        raise IndexUnavailable(f"no index in {folder}: run `flask index rebuild`") from None
+    _POINTERS[path] = (signature, name)
+    return name
 
 
 def open_live(folder: Path) -> tuple[Path, FileIndex]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -12,6 +12,7 @@ from portal.subscriptions.mail import check_address_settings
 from portal.subscriptions.transport import check_mail_settings
 
 _LIMITER = "portal.limiter"
+LIMITED_ENDPOINTS = frozenset({"subscribe.sign_up", "subscribe.resend"})
 
 
 def init_app(app: Flask) -> None:
@@ -20,12 +21,16 @@ def init_app(app: Flask) -> None:
     check_mail_settings(app.config)
     # One limiter per app (not a module global), so apps made by tests share no counters.
     # The key is the client's IP address as the WSGI server sees it.
-    app.extensions[_LIMITER] = Limiter(
+    limiter = Limiter(
         get_remote_address,
         app=app,
         storage_uri=app.config["RATELIMIT_STORAGE_URI"],
         strategy="fixed-window",
     )
+    # Only sign-ups are limited; every other request skips the limiter's bookkeeping, which
+    # otherwise costs a quarter of a cached search answer.
+    limiter.request_filter(lambda: request.endpoint not in LIMITED_ENDPOINTS)
+    app.extensions[_LIMITER] = limiter
 
 
 def get_limiter(app: Flask | None = None) -> Limiter:

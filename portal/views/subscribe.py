@@ -21,7 +21,13 @@ from flask.typing import ResponseReturnValue, RouteCallable
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 
-from portal.subscriptions import get_limiter, outbox, retry_after_seconds, service
+from portal.subscriptions import (
+    LIMITED_ENDPOINTS,
+    get_limiter,
+    outbox,
+    retry_after_seconds,
+    service,
+)
 from portal.subscriptions.forms import CONSENT_TEXT, CONSENT_VERSION, SignupForm
 from portal.subscriptions.tokens import (
     ExpiredToken,
@@ -41,7 +47,7 @@ def init_app(app: Flask) -> None:
     # RFC 8058: a mail provider's one-click POST carries no cookie and no CSRF token.
     app.extensions["csrf"].exempt(unsubscribe)
     signup_limit = get_limiter(app).shared_limit(app.config["SIGNUP_RATE_LIMIT"], scope="signup")
-    for endpoint in ("subscribe.sign_up", "subscribe.resend"):
+    for endpoint in LIMITED_ENDPOINTS:
         # Flask-Limiter checks a decorated limit in the view's wrapper, so swap it in.
         app.view_functions[endpoint] = cast(
             RouteCallable, signup_limit(app.view_functions[endpoint])
