@@ -25,6 +25,7 @@ from whoosh.searching import Searcher
 from whoosh.sorting import FieldFacet
 
 from index import snippets
+from index.counting import TermDocs
 from index.query import PHRASE_BOOST, ParsedQuery, Parsers, QueryError, fold, make_parsers, parse
 from index.results import SearchRequest, SearchResults, Sort
 from index.schema import build_schema
@@ -86,6 +87,7 @@ class SearchIndex:
         self._indexes: dict[Path, FileIndex] = {}
         self._cache: OrderedDict[tuple[Any, ...], SearchResults] = OrderedDict()
         self._cache_size = cache_size
+        self._term_docs = TermDocs()
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Return one page of results; raise QueryError for a bad query, IndexUnavailable without an index."""
@@ -99,7 +101,7 @@ class SearchIndex:
                 return self._cache[key]
         parsed = parse(self.parsers, request.q) if request.q.strip() else None
         try:
-            results = _run(reader, parsed, request, self.parsers)
+            results = _run(reader, parsed, request, self.parsers, self._term_docs)
         except QueryError:
             raise
         except Exception as error:  # a damaged segment shows up only when read
@@ -155,14 +157,18 @@ def _filters(request: SearchRequest, parsed: ParsedQuery | None) -> list[Query]:
 
 
 def _run(
-    reader: _Reader, parsed: ParsedQuery | None, request: SearchRequest, parsers: Parsers
+    reader: _Reader,
+    parsed: ParsedQuery | None,
+    request: SearchRequest,
+    parsers: Parsers,
+    term_docs: TermDocs,
 ) -> SearchResults:
     filters = _filters(request, parsed)
     query = parsed.query if parsed else And(filters)
     match = (
         And([parsed.match, *filters]) if parsed and filters else (parsed.match if parsed else query)
     )
-    matched = set(reader.searcher.docs_for_query(match))
+    matched = term_docs.matching(reader.searcher, match, (reader.build, reader.generation))
     hits = _page(reader, query, filters, request, parsed)
     facets = _facets(reader.columns, matched)
     suggestion = (
