@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install install-test lint check-types pytest serve prepare clean bench
+.PHONY: run test install install-test chromium lint check-types pytest serve prepare clean bench
 
 ## make run: install, migrate, import the bundled archive, serve on 127.0.0.1:$(PORT).
 run: install prepare
@@ -26,8 +26,15 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# The browser tests drive Debian's Chromium (Playwright never downloads one). Install it with
+# apt when it is missing and we are root; otherwise leave the machine alone.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
+		apt-get update && apt-get install -y chromium; \
+	fi
+
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test chromium
 
 prepare:
 	$(BIN)/flask db upgrade
