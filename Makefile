@@ -39,6 +39,7 @@ install-test: $(VENV)/.installed-test chromium
 prepare:
 	$(BIN)/flask db upgrade
 	$(BIN)/flask editions import archive/
+	$(BIN)/flask index update
 
 lint:
 	$(BIN)/ruff format --check .

@@ -17,7 +17,6 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
 from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 from whoosh.index import FileIndex
 from whoosh.query import And, Query, Term
@@ -29,7 +28,7 @@ from index.counting import TermDocs
 from index.query import PHRASE_BOOST, ParsedQuery, Parsers, QueryError, fold, make_parsers, parse
 from index.results import SearchRequest, SearchResults, Sort
 from index.schema import build_schema
-from index.storage import IndexUnavailable, live_build
+from index.storage import IndexUnavailable, live_build, open_build
 from index.suggest import suggest
 
 # A search that runs longer returns what it found so far instead of holding the worker.
@@ -139,12 +138,7 @@ class SearchIndex:
             if build not in self._indexes:
                 # Forget older builds: threads still reading them hold their own searchers.
                 self._indexes.clear()
-                try:
-                    self._indexes[build] = whoosh_index.open_dir(str(build))
-                except Exception as error:
-                    raise IndexUnavailable(
-                        f"the index in {build} cannot be opened: {error}"
-                    ) from error
+                self._indexes[build] = open_build(build)
             return self._indexes[build]
 
 

@@ -83,13 +83,33 @@ def _pointer(folder: Path) -> str:
     return name
 
 
-def open_live(folder: Path) -> tuple[Path, FileIndex]:
-    """Open the live build for reading, or raise IndexUnavailable."""
+def open_live(folder: Path, *, any_schema: bool = False) -> tuple[Path, FileIndex]:
+    """Open the live build, or raise IndexUnavailable (also when another schema version built it)."""
     build = live_build(folder)
+    return build, open_build(build, any_schema=any_schema)
+
+
+def open_build(build: Path, *, any_schema: bool = False) -> FileIndex:
+    """Open one build; unless `any_schema`, refuse one written by another schema version."""
+    version = schema_version(build)
+    if not any_schema and version != SCHEMA_VERSION:
+        raise IndexUnavailable(
+            f"the index in {build} has schema version {version}, this code needs "
+            f"{SCHEMA_VERSION}: run `flask index rebuild`"
+        )
     try:
-        return build, whoosh_index.open_dir(str(build))
+        return whoosh_index.open_dir(str(build))
     except Exception as error:  # Whoosh raises many kinds for a damaged index
         raise IndexUnavailable(f"the index in {build} cannot be opened: {error}") from error
+
+
+def schema_version(build: Path) -> int | None:
+    """Return the schema version a build was written with (None when unknown)."""
+    try:
+        version = json.loads((build / "meta.json").read_text()).get("schema_version")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return version if isinstance(version, int) else None
 
 
 @contextlib.contextmanager
@@ -203,11 +223,8 @@ def update(
 
 def status(folder: Path) -> IndexStatus:
     """Return the document counts, schema version and edition hashes of the live index."""
-    build, ix = open_live(folder)
-    try:
-        version = json.loads((build / "meta.json").read_text()).get("schema_version")
-    except (OSError, ValueError):
-        version = None
+    build, ix = open_live(folder, any_schema=True)
+    version = schema_version(build)
     with ix.searcher() as searcher:
         editions = len(list(searcher.docs_for_query(Term("kind", "edition"))))
         links = len(list(searcher.docs_for_query(Term("kind", "link"))))

@@ -187,3 +187,13 @@ def test_facets_stay_right_across_segments_and_undated_editions(tmp_path: Path) 
     assert dict(results.facets["year"]) == {"2020": 6}
     assert dict(results.facets["theme"]) == {"risk": 3}
     assert dict(results.facets["source"]) == {"example-weekly": 6}
+
+
+def test_an_index_of_another_schema_version_is_not_searched(folder: Path) -> None:
+    meta = live_build(folder) / "meta.json"
+    meta.write_text('{"schema_version": 1}')
+    with pytest.raises(index.IndexUnavailable, match="schema version 1"):
+        index.SearchIndex(folder).search(SearchRequest("stripe"))
+    with pytest.raises(index.IndexUnavailable, match="flask index rebuild"):
+        index.update(folder, {}, lambda slugs: [])
+    assert index.status(folder).schema_version == 1

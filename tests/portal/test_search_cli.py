@@ -145,3 +145,16 @@ def test_a_busy_index_gives_a_clear_message(
         assert code == 1 and "another process is writing the index" in output
         code, output = run(seeded, "index", "rebuild")
         assert code == 1 and "another process is writing the index" in output
+
+
+def test_update_rebuilds_an_index_of_another_schema(
+    app: Flask, client: FlaskClient, seeded: FlaskCliRunner
+) -> None:
+    (live_build(folder(app)) / "meta.json").write_text(json.dumps({"schema_version": 1}))
+    assert client.get("/search?q=platforms").status_code == 503
+    assert run(seeded, "index", "update") == (
+        0,
+        "Search index: 1 editions re-indexed, 0 removed.\n",
+    )
+    assert run(seeded, "index", "check")[0] == 0
+    assert client.get("/search?q=platforms").status_code == 200
