@@ -5,13 +5,13 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install install-test chromium lint check-types pytest serve prepare clean bench
+.PHONY: run test install install-test chromium postgresql lint check-types pytest serve prepare clean bench
 
 ## make run: install, migrate, import the bundled archive, serve on 127.0.0.1:$(PORT).
 run: install prepare
 	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
-## make test: install what the tests need, then ruff, mypy and pytest.
+## make test: install what the tests need (PostgreSQL too), then ruff, mypy and pytest on both databases.
 test: install-test lint check-types pytest
 
 $(BIN)/python:
@@ -34,7 +34,21 @@ chromium:
 	fi
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test chromium
+install-test: $(VENV)/.installed-test chromium postgresql
+
+# The tests start their own PostgreSQL server from Debian's package, which keeps initdb and
+# postgres off PATH in /usr/lib/postgresql/<version>/bin. Install it when missing and we can.
+PG_FOUND ?= { command -v initdb && command -v postgres; } >/dev/null 2>&1 \
+	|| ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1
+
+postgresql:
+	@if ! { $(PG_FOUND); }; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+	  else \
+	    echo "PostgreSQL is missing and only root can install it: apt-get install postgresql" >&2; \
+	  fi; \
+	fi
 
 prepare:
 	$(BIN)/flask db upgrade

@@ -1,7 +1,8 @@
-"""Fixtures shared by every test: a real SQLite database per test, and no stray settings."""
+"""Fixtures shared by every test: a real database per test on SQLite and PostgreSQL, no stray settings."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,11 +14,14 @@ from sqlalchemy import create_engine
 
 from portal import create_app, migrate
 from portal.settings import PROJECT_ROOT
+from tests import pg
 from tests.portal.signup_helpers import Mailbox, mail_settings
 
 SEED = PROJECT_ROOT.parent / "shared" / "seed" / "000_e2fa213690e3313d.txt"
 ARCHIVE = PROJECT_ROOT / "archive"
 FIXTURES = Path(__file__).parent / "fixtures"
+POSTGRES_TEMPLATE = "portal_template"
+_database_numbers = itertools.count()
 
 
 @pytest.fixture(autouse=True)
@@ -41,20 +45,82 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 AppFactory = Callable[..., Flask]
+DatabaseFactory = Callable[..., str]
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that needs a database once per backend, unless it is marked sqlite_only."""
+    if "backend" in metafunc.fixturenames:
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("backend", BACKENDS[:1] if only_sqlite else BACKENDS, indirect=True)
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, migrated_database: Path) -> Iterator[AppFactory]:
-    """Return a factory of apps, each on its own freshly migrated SQLite database."""
+def backend(request: pytest.FixtureRequest) -> str:
+    """Return the database backend this test runs on: sqlite or postgresql."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[pg.PostgresServer]:
+    """Return a real PostgreSQL server for the session, stopped by its PID at the end."""
+    server = pg.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: pg.PostgresServer) -> str:
+    """Return the name of a PostgreSQL database migrated once, for tests to copy."""
+    postgres_server.execute(f"CREATE DATABASE {POSTGRES_TEMPLATE}")
+    engine = create_engine(postgres_server.url(POSTGRES_TEMPLATE))
+    migrate.upgrade(engine)
+    engine.dispose()
+    return POSTGRES_TEMPLATE
+
+
+@pytest.fixture
+def make_database(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[DatabaseFactory]:
+    """Return a factory of database URLs on this test's backend, migrated unless told not to."""
+    dropped: list[str] = []
+
+    def factory(migrated: bool = True) -> str:
+        number = next(_database_numbers)
+        if backend == "sqlite":
+            database = tmp_path / f"portal-{number}.sqlite3"
+            if migrated:
+                shutil.copy(request.getfixturevalue("migrated_database"), database)
+            return f"sqlite:///{database}"
+        # Asked for lazily, so a run with no PostgreSQL test never starts the server.
+        server: pg.PostgresServer = request.getfixturevalue("postgres_server")
+        template = request.getfixturevalue("postgres_template") if migrated else "template0"
+        name = f"test_{number}"
+        server.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+        dropped.append(name)
+        return server.url(name)
+
+    yield factory
+    for name in dropped:
+        # FORCE ends any connection a test left open, so the drop never waits on it.
+        request.getfixturevalue("postgres_server").execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, make_database: DatabaseFactory) -> Iterator[AppFactory]:
+    """Return a factory of apps, each on its own freshly migrated database."""
     apps: list[Flask] = []
 
     def factory(**config: object) -> Flask:
-        database = tmp_path / f"portal-{len(apps)}.sqlite3"
-        shutil.copy(migrated_database, database)
         settings = {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
-            "DATABASE_URL": f"sqlite:///{database}",
+            "DATABASE_URL": make_database(),
             "INDEX_DIR": str(tmp_path / f"index-{len(apps)}"),
         }
         apps.append(create_app(settings | config))
@@ -69,7 +135,7 @@ def make_app(tmp_path: Path, migrated_database: Path) -> Iterator[AppFactory]:
 
 @pytest.fixture
 def app(make_app: AppFactory) -> Flask:
-    """Return an app on its own freshly migrated SQLite database."""
+    """Return an app on its own freshly migrated database."""
     return make_app()
 
 

@@ -13,6 +13,9 @@ from portal.settings import PROJECT_ROOT
 
 FLASK = str(Path(sys.executable).parent / "flask")
 
+# About finding the app from the project root; the database only has to exist, so SQLite.
+pytestmark = pytest.mark.sqlite_only(reason="tests the flask entry point, not the database")
+
 
 @pytest.mark.parametrize("app_flags", [[], ["--app", "wsgi"]], ids=["flaskenv", "app-wsgi"])
 def test_flask_commands_run_from_the_project_root(tmp_path: Path, app_flags: list[str]) -> None:

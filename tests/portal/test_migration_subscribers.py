@@ -1,17 +1,16 @@
-"""Migration 0002 adds the subscriber tables on top of 0001 and takes them away again."""
+"""Migration 0002 adds the subscriber tables on top of 0001 and takes them away, on both backends."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from alembic import command
 from sqlalchemy import create_engine, inspect
 
 from portal import migrate
+from tests.conftest import DatabaseFactory
 
 
-def test_0002_upgrades_from_0001_and_downgrades_back(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+def test_0002_upgrades_from_0001_and_downgrades_back(make_database: DatabaseFactory) -> None:
+    engine = create_engine(make_database(migrated=False))
     migrate.upgrade(engine, "0001")
     assert "subscribers" not in inspect(engine).get_table_names()
     migrate.upgrade(engine)

@@ -1,8 +1,6 @@
-"""Alembic migrations build exactly the schema the models describe."""
+"""Alembic migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,10 +8,11 @@ from sqlalchemy import create_engine, inspect
 
 from portal import migrate
 from portal.models import Base
+from tests.conftest import DatabaseFactory
 
 
-def test_migrated_schema_matches_the_models(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+def test_migrated_schema_matches_the_models(make_database: DatabaseFactory) -> None:
+    engine = create_engine(make_database(migrated=False))
     migrate.upgrade(engine)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -21,8 +20,8 @@ def test_migrated_schema_matches_the_models(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_upgrade_twice_is_safe(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+def test_upgrade_twice_is_safe(make_database: DatabaseFactory) -> None:
+    engine = create_engine(make_database(migrated=False))
     migrate.upgrade(engine)
     migrate.upgrade(engine)
     assert {"editions", "links", "sources", "themes", "alembic_version"} <= set(

@@ -9,6 +9,9 @@ import pytest
 from portal import create_app
 from portal.settings import PROJECT_ROOT, SETTINGS, from_environment
 
+# Settings are read, not used: the default database is the SQLite file under instance/.
+pytestmark = pytest.mark.sqlite_only(reason="checks the default SQLite database setting")
+
 
 def test_environment_overrides_defaults_with_the_right_type(
     monkeypatch: pytest.MonkeyPatch,

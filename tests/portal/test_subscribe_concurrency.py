@@ -1,17 +1,15 @@
-"""Many sign-ups at once through a real gunicorn server with several workers on SQLite."""
+"""Many sign-ups at once through a real gunicorn server with several workers, on both backends."""
 
 from __future__ import annotations
 
 import http.client
 import os
-import shutil
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +19,11 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import Row, create_engine, event, text
 
 from portal.db import get_engine
 from portal.settings import PROJECT_ROOT
+from tests.conftest import DatabaseFactory
 from tests.portal.signup_helpers import Mailbox, free_port, hidden_fields, sign_up
 from tests.portal.test_subscribe_form import stored
 
@@ -40,17 +39,17 @@ class Server:
 
     host: str
     log: Path
-    database: Path
+    database: str
 
 
-def _environment(database: Path, mailbox: Mailbox, mail_dir: Path, port: int) -> dict[str, str]:
+def _environment(database: str, mailbox: Mailbox, mail_dir: Path, port: int) -> dict[str, str]:
     env = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith(("PORTAL_", "GUNICORN_", "FLASK_"))
     }
     return env | {
-        "PORTAL_DATABASE_URL": f"sqlite:///{database}",
+        "PORTAL_DATABASE_URL": database,
         "PORTAL_SECRET_KEY": "concurrency-test",
         "PORTAL_SMTP_HOST": "127.0.0.1",
         "PORTAL_SMTP_PORT": str(mailbox.port),
@@ -82,10 +81,9 @@ def _wait_until_answering(host: str, process: subprocess.Popen[bytes], log: Path
 
 
 @pytest.fixture
-def server(tmp_path: Path, migrated_database: Path, mailbox: Mailbox) -> Iterator[Server]:
-    """Return a gunicorn with several workers serving the portal on a fresh SQLite file."""
-    database = tmp_path / "portal.sqlite3"
-    shutil.copy(migrated_database, database)
+def server(tmp_path: Path, make_database: DatabaseFactory, mailbox: Mailbox) -> Iterator[Server]:
+    """Return a gunicorn with several workers serving the portal on a fresh database."""
+    database = make_database()
     port = free_port()
     log = tmp_path / "gunicorn.log"
     env = _environment(database, mailbox, tmp_path / "mail", port)
@@ -130,12 +128,21 @@ def _sign_up_over_http(host: str, address: str, start: threading.Barrier) -> int
         sending.close()
 
 
-def _outbox(database: Path) -> Counter[str]:
-    with sqlite3.connect(database, timeout=30) as connection:
-        return Counter(status for (status,) in connection.execute("SELECT status FROM outbox"))
+def _query(database: str, sql: str) -> list[Row[Any]]:
+    """Return the rows of one query, read through a connection of our own."""
+    engine = create_engine(database)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text(sql)))
+    finally:
+        engine.dispose()
 
 
-def _wait_for_the_outbox_to_drain(database: Path, expected: int) -> Counter[str]:
+def _outbox(database: str) -> Counter[str]:
+    return Counter(status for (status,) in _query(database, "SELECT status FROM outbox"))
+
+
+def _wait_for_the_outbox_to_drain(database: str, expected: int) -> Counter[str]:
     deadline = time.monotonic() + PATIENCE
     while time.monotonic() < deadline:
         counts = _outbox(database)
@@ -157,8 +164,7 @@ def test_concurrent_sign_ups_lose_nobody_and_send_no_duplicates(
 
     outbox = _wait_for_the_outbox_to_drain(server.database, DISTINCT + 1)
     assert outbox == Counter({"sent": DISTINCT + 1})
-    with sqlite3.connect(server.database) as connection:
-        rows = connection.execute("SELECT email, status FROM subscribers").fetchall()
+    rows = _query(server.database, "SELECT email, status FROM subscribers")
     assert len(rows) == DISTINCT + 1
     assert {email for email, _ in rows} == {a.lower() for a in addresses}
     assert {status for _, status in rows} == {"pending"}
@@ -168,6 +174,13 @@ def test_concurrent_sign_ups_lose_nobody_and_send_no_duplicates(
     log = server.log.read_text()
     for trouble in ("Traceback", "database is locked", "left queued", "[ERROR]"):
         assert trouble not in log, log
+
+
+def _replace(parameters: Any, old: object, new: object) -> Any:
+    """Return the statement parameters with `old` swapped for `new` (a tuple or a mapping)."""
+    if isinstance(parameters, Mapping):  # psycopg takes named parameters, sqlite3 a tuple
+        return {key: new if value == old else value for key, value in parameters.items()}
+    return tuple(new if value == old else value for value in parameters)
 
 
 def test_losing_the_race_to_insert_an_address_counts_as_an_existing_subscriber(
@@ -183,9 +196,7 @@ def test_losing_the_race_to_insert_an_address_counts_as_an_existing_subscriber(
     ) -> tuple[str, Any]:
         if not missed and statement.startswith("SELECT subscribers.") and "email" in statement:
             missed.append(statement)
-            parameters = tuple(
-                "nobody@example.invalid" if p == "reader@example.com" else p for p in parameters
-            )
+            parameters = _replace(parameters, "reader@example.com", "nobody@example.invalid")
         return statement, parameters
 
     with signup_app.app_context():

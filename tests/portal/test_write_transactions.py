@@ -11,6 +11,9 @@ from sqlalchemy import func, select
 from portal.db import get_session, write_transaction
 from portal.models import Theme
 
+# BEGIN IMMEDIATE and SQLite's file lock are what is under test; PostgreSQL has neither.
+pytestmark = pytest.mark.sqlite_only(reason="tests SQLite's write lock")
+
 
 def _database_file(app: Flask) -> str:
     return str(app.config["DATABASE_URL"]).removeprefix("sqlite:///")
