@@ -19,7 +19,7 @@ from typing import Any
 
 from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 from whoosh.index import FileIndex
-from whoosh.query import And, Query, Term
+from whoosh.query import And, Phrase, Query, Term
 from whoosh.searching import Searcher
 from whoosh.sorting import FieldFacet
 
@@ -162,8 +162,15 @@ def _run(
     match = (
         And([parsed.match, *filters]) if parsed and filters else (parsed.match if parsed else query)
     )
-    matched = term_docs.matching(reader.searcher, match, (reader.build, reader.generation))
-    hits = _page(reader, query, filters, request, parsed)
+    # A phrase's matches are few, and ranking verifies their word positions anyway: collect
+    # them all there, rather than verifying every position a second time just to count.
+    every = parsed is not None and _has_phrase_query(parsed.query)
+    hits, seen = _page(reader, query, filters, request, parsed, every)
+    matched = (
+        seen
+        if seen is not None
+        else term_docs.matching(reader.searcher, match, (reader.build, reader.generation))
+    )
     facets = _facets(reader.columns, matched)
     suggestion = (
         suggest(reader.searcher, parsers, request, parsed, len(matched)) if parsed else None
@@ -177,10 +184,13 @@ def _page(
     filters: list[Query],
     request: SearchRequest,
     parsed: ParsedQuery | None,
-) -> tuple[Any, ...]:
+    every: bool,
+) -> tuple[tuple[Any, ...], set[int] | None]:
+    """Return the page's hits, and every matching document number when `every` is asked for."""
     newest = parsed is None or request.sort is Sort.NEWEST
     limit = request.page * request.page_size
-    ranked = _ranked(reader, query, filters, limit + (0 if newest else PHRASE_WINDOW), newest)
+    window = limit + (0 if newest else PHRASE_WINDOW)
+    ranked, seen = _ranked(reader, query, filters, None if every else window, newest, window)
     if not newest:
         days = reader.columns["day"]
         phrase = parsed.phrase if parsed else None
@@ -192,13 +202,15 @@ def _page(
         # skipping, which a scoring hook (`use_final`) would switch off for every search.
         ranked.sort(key=lambda hit: (-round(scores[hit.docnum], 6), -days[hit.docnum]))
     start = (request.page - 1) * request.page_size
-    return tuple(snippets.to_hit(hit) for hit in ranked[start:limit])
+    return tuple(snippets.to_hit(hit) for hit in ranked[start:limit]), seen
 
 
 def _ranked(
-    reader: _Reader, query: Query, filters: list[Query], limit: int, newest: bool
-) -> list[Any]:
-    """Return the top `limit` Whoosh hits by score (or by date), within the time limit."""
+    reader: _Reader, query: Query, filters: list[Query], limit: int | None, newest: bool, keep: int
+) -> tuple[list[Any], set[int] | None]:
+    """Return the top `limit` Whoosh hits by score (or by date) within the time limit; with no
+    limit, every match is collected and its document numbers come back too. At most `keep`
+    hits are made into Whoosh Hit objects."""
     searcher = reader.searcher
     sortedby = FieldFacet("day", reverse=True) if newest else None
     timed = TimeLimitCollector(
@@ -211,7 +223,12 @@ def _ranked(
     results = outer.results()
     results.fragmenter, results.formatter = snippets.FRAGMENTER, snippets.FORMATTER
     # Not list(results): Results.__len__ counts every match, which costs more than the search.
-    return [results[n] for n in range(results.scored_length())]
+    hits = [results[n] for n in range(min(keep, results.scored_length()))]
+    return hits, ({docnum for _score, docnum in results.top_n} if limit is None else None)
+
+
+def _has_phrase_query(query: Query) -> bool:
+    return any(isinstance(leaf, Phrase) for leaf in query.leaves()) or isinstance(query, Phrase)
 
 
 def _has_phrase(hit: Any, phrase: re.Pattern[str] | None) -> bool:

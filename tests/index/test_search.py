@@ -167,3 +167,20 @@ def test_words_in_a_row_outrank_the_same_words_scattered(tmp_path: Path) -> None
     assert [hit.edition_slug for hit in hits] == ["in-a-row", "scattered"]
     hits = index.SearchIndex(tmp_path / "ix").search(SearchRequest("platform of platforms")).hits
     assert hits == ()
+
+
+@pytest.mark.parametrize(
+    ("request_", "total", "themes"),
+    [
+        (SearchRequest('"internal scaling"'), 1, {"platforms": 1}),
+        (SearchRequest('"internal scaling" OR résumé'), 3, {"platforms": 1, "leadership": 2}),
+        (SearchRequest('"internal scaling" OR résumé', theme="leadership"), 2, {"leadership": 2}),
+        (SearchRequest('"no such words here"'), 0, {}),
+    ],
+)
+def test_totals_and_facets_of_phrase_queries_are_exact(
+    searcher: index.SearchIndex, request_: SearchRequest, total: int, themes: dict[str, int]
+) -> None:
+    results = searcher.search(request_)
+    assert results.total == total == len(results.hits)
+    assert dict(results.facets["theme"]) == themes
