@@ -20,12 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from whoosh import index as whoosh_index  # noqa: E402
-from whoosh.query import And, Term  # noqa: E402
+from whoosh.query import And  # noqa: E402
 
 import index  # noqa: E402
 from bench.http_load import Gunicorn, drive  # noqa: E402
 from bench.queries import query_mix, zipf_stream  # noqa: E402
-from index.query import make_parsers, parse  # noqa: E402
+from index.query import filter_terms, make_parsers, parse  # noqa: E402
 from index.schema import build_schema  # noqa: E402
 from index.snippets import FORMATTER, FRAGMENTER  # noqa: E402
 from index.storage import live_build  # noqa: E402
@@ -75,7 +75,7 @@ def prepare(workdir: Path, editions: int) -> dict[str, str]:
             catalogue = load_catalogue(Path(app.config["THEMES_FILE"]))
             write_demo_archive(workdir / "demo", editions, [t.slug for t in catalogue])
             files, _missing = collect_edition_files([workdir / "demo"])
-            report = import_files(get_session(), files, catalogue)
+            report = import_files(files, catalogue)
             print(f"prepared {report.added} demo editions in {workdir}")
         marker.touch()
     return env
@@ -97,10 +97,7 @@ def measure_build(app: object) -> None:
 def floor_search(searcher: object, parsers: object, request: index.SearchRequest) -> None:
     """The floor: the same parser and highlighting, straight through Whoosh, no facets or suggestions."""
     parsed = parse(parsers, request.q)  # type: ignore[arg-type]
-    terms = [("theme", request.theme), ("year", request.year)]
-    filters = [Term(name, value) for name, value in terms if value]
-    if parsed.kind:
-        filters.append(Term("kind", parsed.kind))
+    filters = filter_terms(request, parsed.kind)
     results = searcher.search(parsed.query, limit=20, filter=And(filters) if filters else None)  # type: ignore[attr-defined]
     results.fragmenter, results.formatter = FRAGMENTER, FORMATTER
     for hit in results:
@@ -185,7 +182,7 @@ def measure_import(app: object, workdir: Path) -> None:
         catalogue = load_catalogue(Path(app.config["THEMES_FILE"]))  # type: ignore[attr-defined]
         files, _ = collect_edition_files([fresh])
         start = time.perf_counter()
-        import_files(get_session(), files[-1:], catalogue)
+        import_files(files[-1:], catalogue)
         search.update_index(get_session())
         total = searcher.search(index.SearchRequest("quixotic")).total
         seconds = time.perf_counter() - start

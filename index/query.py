@@ -19,6 +19,7 @@ from whoosh.query import Query
 from whoosh.support.charset import accent_map
 
 from index.analysis import text_analyzer
+from index.results import SearchRequest
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 16
@@ -169,3 +170,14 @@ def _words(text: str) -> tuple[str, ...]:
     without_fields = re.sub(rf"\b(?:{'|'.join(READER_FIELDS)}):(\"[^\"]*\"|\S+)", " ", text)
     words = re.findall(r"[^\W\d_]{3,}", without_fields)
     return tuple(dict.fromkeys(word for word in words if word not in _OPERATORS))
+
+
+def filter_terms(request: SearchRequest, kind: str | None) -> list[Query]:
+    """Return the filters a request asks for (theme, year, source) and the kind `in:` chose."""
+    wanted = (
+        ("theme", request.theme),
+        ("year", request.year),
+        ("source_slug", request.source),
+        ("kind", kind),
+    )
+    return [wq.Term(name, value) for name, value in wanted if value]

@@ -19,13 +19,22 @@ from typing import Any
 
 from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 from whoosh.index import FileIndex
-from whoosh.query import And, Phrase, Query, Term
+from whoosh.query import And, Phrase, Query
 from whoosh.searching import Searcher
 from whoosh.sorting import FieldFacet
 
 from index import snippets
 from index.counting import TermDocs
-from index.query import PHRASE_BOOST, ParsedQuery, Parsers, QueryError, fold, make_parsers, parse
+from index.query import (
+    PHRASE_BOOST,
+    ParsedQuery,
+    Parsers,
+    QueryError,
+    filter_terms,
+    fold,
+    make_parsers,
+    parse,
+)
 from index.results import SearchRequest, SearchResults, Sort
 from index.schema import build_schema
 from index.storage import IndexUnavailable, live_build, open_build
@@ -142,14 +151,6 @@ class SearchIndex:
             return self._indexes[build]
 
 
-def _filters(request: SearchRequest, parsed: ParsedQuery | None) -> list[Query]:
-    terms = [("theme", request.theme), ("year", request.year), ("source_slug", request.source)]
-    filters: list[Query] = [Term(name, value) for name, value in terms if value]
-    if parsed is not None and parsed.kind:
-        filters.append(Term("kind", parsed.kind))
-    return filters
-
-
 def _run(
     reader: _Reader,
     parsed: ParsedQuery | None,
@@ -157,7 +158,7 @@ def _run(
     parsers: Parsers,
     term_docs: TermDocs,
 ) -> SearchResults:
-    filters = _filters(request, parsed)
+    filters = filter_terms(request, parsed.kind if parsed else None)
     query = parsed.query if parsed else And(filters)
     match = (
         And([parsed.match, *filters]) if parsed and filters else (parsed.match if parsed else query)

@@ -6,10 +6,10 @@ import re
 from itertools import islice
 from typing import Any
 
-from whoosh.query import And, Term
+from whoosh.query import And
 
 from index.analysis import spelling_analyzer
-from index.query import ParsedQuery, Parsers, QueryError, parse
+from index.query import ParsedQuery, Parsers, QueryError, filter_terms, parse
 from index.results import SearchRequest
 
 _ANALYZER = spelling_analyzer()
@@ -54,13 +54,7 @@ def suggest(
         better = parse(parsers, corrected)
     except QueryError:
         return None
-    terms = (
-        ("theme", request.theme),
-        ("year", request.year),
-        ("source_slug", request.source),
-        ("kind", better.kind),
-    )
-    query = And([better.match, *(Term(name, value) for name, value in terms if value)])
+    query = And([better.match, *filter_terms(request, better.kind)])
     return corrected if _more_than(searcher, query, total) else None
 
 

@@ -77,7 +77,7 @@ def import_command(paths: tuple[Path, ...], date: dt.datetime | None) -> None:
             files, {t.slug for t in catalogue}, date and date.date(), bar.update
         )
     with click.progressbar(good, label="Importing", hidden=len(good) < 10) as editions:
-        write_editions(get_session(), editions, catalogue, report)
+        write_editions(editions, catalogue, report)
     if report.changed_slugs:
         _update_index()
     _finish(report, missing)

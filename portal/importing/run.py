@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from portal.db import write_transaction
 from portal.importing.catalogue import ThemeEntry
@@ -102,19 +101,17 @@ def validate_files(
 
 
 def import_files(
-    session: Session,
     files: list[Path],
     catalogue: list[ThemeEntry],
     date: dt.date | None = None,
 ) -> ImportReport:
     """Import edition files: all are validated before any is written."""
     good, report = validate_files(files, {t.slug for t in catalogue}, date, lambda _n: None)
-    write_editions(session, good, catalogue, report)
+    write_editions(good, catalogue, report)
     return report
 
 
 def write_editions(
-    session: Session,
     editions: Iterable[ParsedEdition],
     catalogue: list[ThemeEntry],
     report: ImportReport,
@@ -124,7 +121,7 @@ def write_editions(
     Each transaction takes SQLite's write lock up front (portal.db.write_transaction), so an
     import never fails with "database is locked" against sign-ups in the web workers.
     """
-    with write_transaction():
+    with write_transaction() as session:
         sync_themes(session, catalogue)
     writer = EditionWriter(session)
     for parsed in editions:
