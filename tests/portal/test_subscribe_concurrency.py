@@ -160,7 +160,7 @@ def test_concurrent_sign_ups_lose_nobody_and_send_no_duplicates(
     start = threading.Barrier(len(addresses))
     with ThreadPoolExecutor(max_workers=len(addresses)) as pool:
         statuses = list(pool.map(lambda a: _sign_up_over_http(server.host, a, start), addresses))
-    assert statuses == [303] * len(addresses)
+    assert statuses == [303] * len(addresses), server.log.read_text()[-6000:]
 
     outbox = _wait_for_the_outbox_to_drain(server.database, DISTINCT + 1)
     assert outbox == Counter({"sent": DISTINCT + 1})
