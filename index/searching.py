@@ -11,16 +11,17 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 from whoosh.index import FileIndex
 from whoosh.query import And, Phrase, Query
-from whoosh.searching import Searcher
+from whoosh.searching import Results, Searcher
 from whoosh.sorting import FieldFacet
 
 from index import snippets
@@ -35,6 +36,7 @@ from index.query import (
     make_parsers,
     parse,
 )
+from index.ranking import Matches, Postings, Unsupported, top
 from index.results import SearchRequest, SearchResults, Sort
 from index.schema import build_schema
 from index.storage import IndexUnavailable, live_build, open_build
@@ -55,20 +57,53 @@ class _Reader:
     build: Path
     generation: int
     searcher: Any
-    columns: dict[str, list[Any]]
+    days: npt.NDArray[np.int64]
+    facets: dict[str, _Facet]
 
     @classmethod
     def open(cls, build: Path, ix: FileIndex) -> _Reader:
         generation = ix.latest_generation()
         reader = ix.reader()
-        columns = {
-            "year": _column(reader, "year"),
-            "source": _column(reader, "source_slug"),
-            "theme": [value.decode().split() for value in _column(reader, "theme_set")],
-            "day": _column(reader, "day"),
+        themes = [value.decode().split() for value in _column(reader, "theme_set")]
+        facets = {
+            "theme": _Facet.of_sets(themes),
+            "year": _Facet.of_values(_column(reader, "year")),
+            "source": _Facet.of_values(_column(reader, "source_slug")),
         }
+        days = np.array(_column(reader, "day"), dtype=np.int64)
         searcher = Searcher(reader, fromindex=ix)
-        return cls(build, generation, searcher, columns)
+        return cls(build, generation, searcher, days, facets)
+
+    @property
+    def version(self) -> tuple[Path, int]:
+        return self.build, self.generation
+
+
+@dataclass(frozen=True)
+class _Facet:
+    """One facet's names, and its (document number, name number) pairs: a document may have
+    several names (themes) or none."""
+
+    names: tuple[str, ...]
+    docs: npt.NDArray[np.int32]
+    codes: npt.NDArray[np.int32]
+
+    @classmethod
+    def of_values(cls, values: list[Any]) -> _Facet:
+        return cls.of_sets([[value] if value else [] for value in values])
+
+    @classmethod
+    def of_sets(cls, sets: list[list[str]]) -> _Facet:
+        names = tuple(sorted({name for names in sets for name in names}))
+        number = {name: n for n, name in enumerate(names)}
+        pairs = [(docnum, number[name]) for docnum, names in enumerate(sets) for name in names]
+        docs, codes = zip(*pairs, strict=True) if pairs else ((), ())
+        return cls(names, np.array(docs, dtype=np.int32), np.array(codes, dtype=np.int32))
+
+    def counts(self, matched: npt.NDArray[np.bool_]) -> list[tuple[str, int]]:
+        """Return (name, documents among `matched`) for every name with at least one."""
+        totals = np.bincount(self.codes[matched[self.docs]], minlength=len(self.names))
+        return [(name, int(n)) for name, n in zip(self.names, totals, strict=True) if n]
 
 
 def _column(reader: Any, name: str) -> list[Any]:
@@ -96,6 +131,7 @@ class SearchIndex:
         self._cache: OrderedDict[tuple[Any, ...], SearchResults] = OrderedDict()
         self._cache_size = cache_size
         self._term_docs = TermDocs()
+        self._postings = Postings()
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Return one page of results; raise QueryError for a bad query, IndexUnavailable without an index."""
@@ -109,7 +145,7 @@ class SearchIndex:
                 return self._cache[key]
         parsed = parse(self.parsers, request.q) if request.q.strip() else None
         try:
-            results = _run(reader, parsed, request, self.parsers, self._term_docs)
+            results = _run(reader, parsed, request, self.parsers, self._term_docs, self._postings)
         except QueryError:
             raise
         except Exception as error:  # a damaged segment shows up only when read
@@ -157,43 +193,97 @@ def _run(
     request: SearchRequest,
     parsers: Parsers,
     term_docs: TermDocs,
+    postings: Postings,
 ) -> SearchResults:
     filters = filter_terms(request, parsed.kind if parsed else None)
     query = parsed.query if parsed else And(filters)
-    match = (
-        And([parsed.match, *filters]) if parsed and filters else (parsed.match if parsed else query)
-    )
-    # A phrase's matches are few, and ranking verifies their word positions anyway: collect
-    # them all there, rather than verifying every position a second time just to count.
-    every = parsed is not None and _has_phrase_query(parsed.query)
-    hits, seen = _page(reader, query, filters, request, parsed, every)
-    matched = (
-        seen
-        if seen is not None
-        else term_docs.matching(reader.searcher, match, (reader.build, reader.generation))
-    )
-    facets = _facets(reader.columns, matched)
+    try:  # words, AND, OR and NOT: scored a word at a time over cached arrays
+        found = postings.matches(reader.searcher, reader.version, query)
+        for condition in filters if parsed else ():
+            found = Matches(
+                found.mask & postings.matches(reader.searcher, reader.version, condition).mask,
+                found.scores,
+            )
+    except Unsupported:  # phrases: Whoosh's own searcher
+        found = None
+    if found is not None:
+        hits = _page_from(reader, query, found, request, parsed)
+        matched = found.mask
+    else:
+        hits, matched = _page_through_whoosh(reader, query, filters, request, parsed, term_docs)
+
+    def count(corrected: Query) -> int:
+        try:
+            return int(postings.matches(reader.searcher, reader.version, corrected).mask.sum())
+        except Unsupported:
+            return len(term_docs.matching(reader.searcher, corrected, reader.version))
+
+    facets = {name: facet.counts(matched) for name, facet in reader.facets.items()}
+    for name, pairs in facets.items():
+        pairs.sort(
+            key=(lambda kv: kv[0]) if name == "year" else (lambda kv: (-kv[1], kv[0])),
+            reverse=name == "year",
+        )
+    total = int(matched.sum())
     suggestion = (
-        suggest(reader.searcher, parsers, request, parsed, len(matched)) if parsed else None
+        suggest(reader.searcher, parsers, request, parsed, total, count) if parsed else None
     )
-    return SearchResults(request, len(matched), hits, facets, suggestion)
+    return SearchResults(request, total, hits, {k: tuple(v) for k, v in facets.items()}, suggestion)
 
 
-def _page(
+def _page_from(
+    reader: _Reader,
+    query: Query,
+    found: Matches,
+    request: SearchRequest,
+    parsed: ParsedQuery | None,
+) -> tuple[Any, ...]:
+    """Return the page's hits from scored matches."""
+    newest = parsed is None or request.sort is Sort.NEWEST
+    limit = request.page * request.page_size
+    window = limit + (0 if newest else PHRASE_WINDOW)
+    best = top(found, reader.days, window, newest)
+    results = Results(reader.searcher, query, best)
+    ranked = _hits(results, len(best))
+    return _finish_page(reader, ranked, request, parsed, newest, limit)
+
+
+def _page_through_whoosh(
     reader: _Reader,
     query: Query,
     filters: list[Query],
     request: SearchRequest,
     parsed: ParsedQuery | None,
-    every: bool,
-) -> tuple[tuple[Any, ...], set[int] | None]:
-    """Return the page's hits, and every matching document number when `every` is asked for."""
+    term_docs: TermDocs,
+) -> tuple[tuple[Any, ...], npt.NDArray[np.bool_]]:
+    """Return the page's hits and the matching documents, ranked by Whoosh's searcher."""
+    # A phrase's matches are few, and ranking verifies their word positions anyway: collect
+    # them all there, rather than verifying every position a second time just to count.
+    every = parsed is not None and _has_phrase_query(parsed.query)
     newest = parsed is None or request.sort is Sort.NEWEST
     limit = request.page * request.page_size
     window = limit + (0 if newest else PHRASE_WINDOW)
     ranked, seen = _ranked(reader, query, filters, None if every else window, newest, window)
+    if seen is None:
+        assert parsed is not None  # without a query, filters alone are answered above
+        match = And([parsed.match, *filters]) if filters else parsed.match
+        seen = term_docs.matching(reader.searcher, match, reader.version)
+    matched = np.zeros(len(reader.days), dtype=np.bool_)
+    matched[np.fromiter(seen, dtype=np.int64, count=len(seen))] = True
+    return _finish_page(reader, ranked, request, parsed, newest, limit), matched
+
+
+def _finish_page(
+    reader: _Reader,
+    ranked: list[Any],
+    request: SearchRequest,
+    parsed: ParsedQuery | None,
+    newest: bool,
+    limit: int,
+) -> tuple[Any, ...]:
+    """Lift hits holding the query's words in a row, then cut the page out of the window."""
     if not newest:
-        days = reader.columns["day"]
+        days = reader.days
         phrase = parsed.phrase if parsed else None
         scores = {
             hit.docnum: hit.score * (PHRASE_BOOST if _has_phrase(hit, phrase) else 1.0)
@@ -203,7 +293,13 @@ def _page(
         # skipping, which a scoring hook (`use_final`) would switch off for every search.
         ranked.sort(key=lambda hit: (-round(scores[hit.docnum], 6), -days[hit.docnum]))
     start = (request.page - 1) * request.page_size
-    return tuple(snippets.to_hit(hit) for hit in ranked[start:limit]), seen
+    return tuple(snippets.to_hit(hit) for hit in ranked[start:limit])
+
+
+def _hits(results: Any, keep: int) -> list[Any]:
+    results.fragmenter, results.formatter = snippets.FRAGMENTER, snippets.FORMATTER
+    # Not list(results): Results.__len__ counts every match, which costs more than the search.
+    return [results[n] for n in range(min(keep, results.scored_length()))]
 
 
 def _ranked(
@@ -222,9 +318,7 @@ def _ranked(
     with contextlib.suppress(TimeLimit):  # keep what was found in time
         searcher.search_with_collector(query, outer)
     results = outer.results()
-    results.fragmenter, results.formatter = snippets.FRAGMENTER, snippets.FORMATTER
-    # Not list(results): Results.__len__ counts every match, which costs more than the search.
-    hits = [results[n] for n in range(min(keep, results.scored_length()))]
+    hits = _hits(results, keep)
     return hits, ({docnum for _score, docnum in results.top_n} if limit is None else None)
 
 
@@ -237,19 +331,3 @@ def _has_phrase(hit: Any, phrase: re.Pattern[str] | None) -> bool:
         return False
     fields = hit.fields()
     return any(phrase.search(fold(fields.get(name, ""))) for name in PHRASE_FIELDS)
-
-
-def _facets(
-    columns: dict[str, list[Any]], matched: set[int]
-) -> dict[str, tuple[tuple[str, int], ...]]:
-    counts = {
-        "theme": Counter(chain.from_iterable(map(columns["theme"].__getitem__, matched))),
-        "year": Counter(map(columns["year"].__getitem__, matched)),
-        "source": Counter(map(columns["source"].__getitem__, matched)),
-    }
-    ordered = {
-        name: sorted(((k, n) for k, n in c.items() if k), key=lambda kv: (-kv[1], kv[0]))
-        for name, c in counts.items()
-    }
-    ordered["year"].sort(key=lambda kv: kv[0], reverse=True)
-    return {name: tuple(pairs) for name, pairs in ordered.items()}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from itertools import islice
+from collections.abc import Callable
 from typing import Any
 
 from whoosh.query import And
@@ -39,9 +39,15 @@ def corrections(searcher: Any, words: tuple[str, ...]) -> dict[str, str]:
 
 
 def suggest(
-    searcher: Any, parsers: Parsers, request: SearchRequest, parsed: ParsedQuery | None, total: int
+    searcher: Any,
+    parsers: Parsers,
+    request: SearchRequest,
+    parsed: ParsedQuery | None,
+    total: int,
+    count: Callable[[Any], int],
 ) -> str | None:
-    """Return a corrected query when some words look misspelled and the correction finds more."""
+    """Return a corrected query when some words look misspelled and the correction finds more
+    than `total` documents, counted by `count`."""
     if parsed is None:
         return None
     fixes = corrections(searcher, parsed.words)
@@ -54,11 +60,5 @@ def suggest(
         better = parse(parsers, corrected)
     except QueryError:
         return None
-    query = And([better.match, *filter_terms(request, better.kind)])
-    return corrected if _more_than(searcher, query, total) else None
-
-
-def _more_than(searcher: Any, query: Any, count: int) -> bool:
-    """Return whether the query matches more than `count` documents, counting no further."""
-    beyond = islice(searcher.docs_for_query(query), count, None)
-    return next(beyond, None) is not None
+    query = And([better.query, *filter_terms(request, better.kind)])
+    return corrected if count(query) > total else None
