@@ -23,6 +23,7 @@ from sqlalchemy import create_engine
 
 from portal import create_app, migrate
 from portal.settings import PROJECT_ROOT
+from tests.browser.audit_pages import AuditSite
 from tests.portal.signup_helpers import Mailbox, Received, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -41,6 +42,7 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 DEMO_EDITIONS = 45
 EDITIONS_PER_PAGE = 10
 STARTUP_SECONDS = 60
+SECRET_KEY = "browser-test-secret"
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     settings: dict[str, object] = {
         "DATABASE_URL": f"sqlite:///{folder / 'portal.sqlite3'}",
         "INDEX_DIR": str(folder / "index"),
-        "SECRET_KEY": "browser-test-secret",
+        "SECRET_KEY": SECRET_KEY,
         "EDITIONS_PER_PAGE": EDITIONS_PER_PAGE,
         "BASE_URL": f"http://127.0.0.1:{port}",
         "SMTP_HOST": "127.0.0.1",
@@ -187,3 +189,9 @@ def context(browser: Browser, site: Site, javascript: bool) -> Iterator[BrowserC
 def page(context: BrowserContext) -> Page:
     """Return a new page in the context."""
     return context.new_page()
+
+
+@pytest.fixture(scope="session")
+def audit_site(site: Site, tmp_path_factory: pytest.TempPathFactory) -> AuditSite:
+    """Return every page type of the site, for the axe and vnu audits."""
+    return AuditSite.build(site, SECRET_KEY, tmp_path_factory.mktemp("audit"))
