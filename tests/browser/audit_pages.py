@@ -140,7 +140,7 @@ def _unavailable_search_page(site: Site, secret_key: str, folder: Path) -> bytes
     }
     response = create_app(settings).test_client().get(UNAVAILABLE_PATH)
     assert response.status_code == 503, response.text
-    return response.data
+    return bytes(response.data)
 
 
 def _dated_archive_paths(site: Site) -> tuple[str, str]:
