@@ -38,10 +38,7 @@ def robots_text(sitemap_url: str) -> str:
     # indexed as a page of its own), but filters, sorting and paging multiply searches without
     # end: `*` (RFC 9309) keeps out every search URL with a second parameter. The sitemap
     # reaches every page.
-    return (
-        "User-agent: *\nDisallow: /search?*&\nDisallow: /api/\n\n"
-        f"Sitemap: {sitemap_url}\n"
-    )
+    return f"User-agent: *\nDisallow: /search?*&\nDisallow: /api/\n\nSitemap: {sitemap_url}\n"
 
 
 def opensearch_document(
