@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install install-test chromium postgresql lint check-types pytest serve prepare clean bench
+.PHONY: run test install install-test chromium postgresql lint check-types pytest serve prepare clean bench audit
 
 ## make run: install, migrate, import the bundled archive, serve on 127.0.0.1:$(PORT).
 run: install prepare
@@ -34,7 +34,18 @@ chromium:
 	fi
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test chromium postgresql
+install-test: $(VENV)/.installed-test node_modules/.installed chromium postgresql
+
+# The audit tools (axe-core, the Nu HTML Checker, Lighthouse) are pinned in package-lock.json
+# and installed again only when it changes. --ignore-scripts: vnu-jar's install script would
+# download a Java runtime when none is found; the machine's java runs the checker.
+node_modules/.installed: package-lock.json
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+	  echo "node and npm are missing: install Node.js 20 or later (apt-get install nodejs npm)" >&2; exit 1; }
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "java is missing: the HTML checker needs Java 11 or later (apt-get install default-jre-headless)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
 
 # The tests start their own PostgreSQL server from Debian's package, which keeps initdb and
 # postgres off PATH in /usr/lib/postgresql/<version>/bin. Install it when missing and we can.
@@ -69,5 +80,9 @@ pytest:
 bench: install-test
 	$(BIN)/python bench/search.py
 
+## make audit: Lighthouse on the main page types of a demo site; fails below the score targets.
+audit: install-test
+	$(BIN)/python tools/audit.py
+
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -33,9 +33,12 @@ def sitemap_document(pages: Iterable[tuple[str, dt.datetime | None]]) -> bytes:
 
 
 def robots_text(sitemap_url: str) -> str:
-    """Return robots.txt: crawl everything but search results, and find the sitemap here."""
-    # Search result pages are endless and costly to serve; the sitemap reaches every page.
-    return f"User-agent: *\nDisallow: /search\n\nSitemap: {sitemap_url}\n"
+    """Return robots.txt: no search combinations or API, and find the sitemap here."""
+    # A search for one thing may be crawled (its canonical URL is /search, so it is never
+    # indexed as a page of its own), but filters, sorting and paging multiply searches without
+    # end: `*` (RFC 9309) keeps out every search URL with a second parameter. The sitemap
+    # reaches every page.
+    return f"User-agent: *\nDisallow: /search?*&\nDisallow: /api/\n\nSitemap: {sitemap_url}\n"
 
 
 def opensearch_document(

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine
 
 from portal import create_app, migrate
 from portal.settings import PROJECT_ROOT
+from tests.browser.audit_pages import AuditSite
 from tests.portal.signup_helpers import Mailbox, Received, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -41,6 +42,7 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 DEMO_EDITIONS = 45
 EDITIONS_PER_PAGE = 10
 STARTUP_SECONDS = 60
+SECRET_KEY = "browser-test-secret"
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class Site:
         return received
 
 
-def _prepare_database(folder: Path, settings: dict[str, object]) -> None:
+def prepare_database(folder: Path, settings: dict[str, object]) -> None:
     """Migrate a fresh SQLite file and import the archive, fixtures and demo editions."""
     engine = create_engine(str(settings["DATABASE_URL"]))
     migrate.upgrade(engine)
@@ -78,7 +80,7 @@ def _prepare_database(folder: Path, settings: dict[str, object]) -> None:
     app.extensions["portal.db"]["engine"].dispose()
 
 
-def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
     """Return once the server answers `url`; fail with its log if it exits or never answers."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
@@ -94,7 +96,7 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None
     raise RuntimeError(f"gunicorn did not answer {url} in {STARTUP_SECONDS} s:\n{log.read_text()}")
 
 
-def _server_environment(settings: dict[str, object], port: int) -> dict[str, str]:
+def server_environment(settings: dict[str, object], port: int) -> dict[str, str]:
     """Return the environment for gunicorn: ours, without the developer's PORTAL_* settings."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     environ |= {f"PORTAL_{name}": str(value) for name, value in settings.items()}
@@ -115,7 +117,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     settings: dict[str, object] = {
         "DATABASE_URL": f"sqlite:///{folder / 'portal.sqlite3'}",
         "INDEX_DIR": str(folder / "index"),
-        "SECRET_KEY": "browser-test-secret",
+        "SECRET_KEY": SECRET_KEY,
         "EDITIONS_PER_PAGE": EDITIONS_PER_PAGE,
         "BASE_URL": f"http://127.0.0.1:{port}",
         "SMTP_HOST": "127.0.0.1",
@@ -126,19 +128,19 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "SIGNUP_MIN_SECONDS": 0,
         "SIGNUP_RATE_LIMIT": "1000 per minute",
     }
-    _prepare_database(folder, settings)
+    prepare_database(folder, settings)
     mailbox.start()
     log = folder / "gunicorn.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
             cwd=PROJECT_ROOT,
-            env=_server_environment(settings, port),
+            env=server_environment(settings, port),
             stdout=output,
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}/", server, log)
+        wait_until_up(f"http://127.0.0.1:{port}/", server, log)
         yield Site(f"http://127.0.0.1:{port}", mailbox)
     finally:
         server.terminate()
@@ -187,3 +189,9 @@ def context(browser: Browser, site: Site, javascript: bool) -> Iterator[BrowserC
 def page(context: BrowserContext) -> Page:
     """Return a new page in the context."""
     return context.new_page()
+
+
+@pytest.fixture(scope="session")
+def audit_site(site: Site, tmp_path_factory: pytest.TempPathFactory) -> AuditSite:
+    """Return every page type of the site, for the axe and vnu audits."""
+    return AuditSite.build(site, SECRET_KEY, tmp_path_factory.mktemp("audit"))

@@ -108,6 +108,13 @@ def test_robots_txt_points_at_the_sitemap(client: FlaskClient) -> None:
     assert f"Sitemap: {BASE}/sitemap.xml" in response.text.splitlines()
 
 
+def test_robots_txt_allows_one_search_but_not_its_combinations(client: FlaskClient) -> None:
+    rules = [line for line in client.get("/robots.txt").text.splitlines() if "allow" in line]
+    # Lighthouse's SEO audit fails a page that robots.txt or a robots meta tag keeps out.
+    assert rules == ["Disallow: /search?*&", "Disallow: /api/"]
+    assert 'name="robots"' not in client.get("/search?q=platforms").text
+
+
 def test_the_opensearch_description_has_the_required_elements(client: FlaskClient) -> None:
     response = client.get("/opensearch.xml")
     assert response.content_type == "application/opensearchdescription+xml; charset=utf-8"
