@@ -58,6 +58,10 @@ def cached_page(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]
 
     @functools.wraps(view)
     def conditional_view(*args: P.args, **kwargs: P.kwargs) -> Response:
+        if current_app.debug:
+            # The debugger reloads templates without a restart; the ETag's code digest,
+            # worked out once, would then promise an old page. Serve it afresh instead.
+            return make_response(view(*args, **kwargs))
         version = queries.content_version(get_session())
         key = f"{current_app.extensions[_EXTENSION]}|{version.token}|{request.full_path}"
         etag = hashlib.sha256(key.encode()).hexdigest()[:24]

@@ -152,6 +152,13 @@ def test_page_max_age_zero_asks_every_time(make_app: AppFactory) -> None:
     assert response.headers["ETag"]
 
 
+def test_debug_mode_serves_every_page_afresh(make_app: AppFactory) -> None:
+    app = make_app()
+    app.debug = True
+    response = app.test_client().get("/")
+    assert response.status_code == 200 and _no_cache_validators(response)
+
+
 def test_an_empty_archive_has_an_etag_but_no_last_modified(client: FlaskClient) -> None:
     response = client.get("/")
     assert response.headers["ETag"] and "Last-Modified" not in response.headers
