@@ -49,7 +49,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PAGE_MAX_AGE",
         60,
-        "Seconds browsers and shared caches may reuse an archive, theme or feed page "
+        "Seconds browsers and shared caches may reuse an archive, theme, source or feed page "
         "before asking again (with its ETag); 0: ask every time.",
     ),
     Setting(
