@@ -10,7 +10,16 @@ from index.query import QueryError
 from index.results import Hit, SearchRequest, SearchResults, Sort
 from index.schema import SCHEMA_VERSION
 from index.searching import SearchIndex
-from index.storage import IndexBusy, IndexStatus, IndexUnavailable, rebuild, status, update
+from index.storage import (
+    IndexBusy,
+    IndexStatus,
+    IndexSummary,
+    IndexUnavailable,
+    rebuild,
+    status,
+    summary,
+    update,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -18,6 +27,7 @@ __all__ = [
     "Hit",
     "IndexBusy",
     "IndexStatus",
+    "IndexSummary",
     "IndexUnavailable",
     "LinkDocument",
     "QueryError",
@@ -27,5 +37,6 @@ __all__ = [
     "Sort",
     "rebuild",
     "status",
+    "summary",
     "update",
 ]

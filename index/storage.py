@@ -231,3 +231,28 @@ def status(folder: Path) -> IndexStatus:
     hashes = indexed_hashes(ix)
     ix.close()
     return IndexStatus(editions, links, version, hashes)
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    """A cheap look at the live build, for health checks: no stored field is read."""
+
+    build: str
+    schema_version: int | None
+    documents: int
+    updated_at: dt.datetime
+
+
+def summary(folder: Path) -> IndexSummary:
+    """Return the live build's schema version, document count and last write, or raise IndexUnavailable."""
+    build, ix = open_live(folder, any_schema=True)
+    try:
+        with ix.searcher() as searcher:  # opens every segment, so a damaged one is noticed
+            documents = searcher.doc_count()
+        newest = max(path.stat().st_mtime for path in build.iterdir())
+    except Exception as error:  # Whoosh raises many kinds for a damaged index
+        raise IndexUnavailable(f"the index in {build} cannot be read: {error}") from error
+    finally:
+        ix.close()
+    updated = dt.datetime.fromtimestamp(newest, dt.UTC)
+    return IndexSummary(build.name, schema_version(build), documents, updated)

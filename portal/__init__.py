@@ -27,8 +27,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     _configure(app, test_config)
 
-    from portal import cli, db, subscriptions, views
+    from portal import caching, cli, db, security, static_files, subscriptions, views
 
+    security.init_app(app)
+    static_files.init_app(app)
+    caching.init_app(app)
     db.init_app(app)
     CSRFProtect(app)
     subscriptions.init_app(app)
@@ -44,6 +47,7 @@ def _configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(settings.from_environment())
     else:
         app.config.from_mapping(test_config)
+    settings.check(app.config)
     instance = Path(app.instance_path)
     if not app.config["DATABASE_URL"]:
         instance.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, extract, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
+from portal.feeds import utc
 from portal.models import Edition, Link, Theme, edition_themes, link_themes
 
 T = TypeVar("T")
@@ -108,3 +109,32 @@ def themes_with_counts(session: Session) -> list[tuple[Theme, int, int]]:
 def get_theme(session: Session, slug: str) -> Theme | None:
     """Return the theme with this slug."""
     return session.scalar(select(Theme).where(Theme.slug == slug))
+
+
+@dataclass(frozen=True)
+class ContentVersion:
+    """What the archive's pages are made of, summed up: the last change and the counts."""
+
+    changed_at: dt.datetime | None
+    editions: int
+    themes: int
+
+    @property
+    def token(self) -> str:
+        """Return a string that changes whenever an import changes an edition or a theme."""
+        stamp = self.changed_at.isoformat() if self.changed_at else "-"
+        return f"{stamp}/{self.editions}/{self.themes}"
+
+
+def content_version(session: Session) -> ContentVersion:
+    """Return the newest edition or theme change and the counts, in one cheap query."""
+    parts = (
+        select(func.max(Edition.updated_at)),
+        select(func.count(Edition.id)),
+        select(func.max(Theme.updated_at)),
+        select(func.count(Theme.id)),
+    )
+    row = session.execute(select(*(part.scalar_subquery() for part in parts))).one()
+    edition_change, n_editions, theme_change, n_themes = row
+    changes = [utc(value) for value in (edition_change, theme_change) if value is not None]
+    return ContentVersion(max(changes, default=None), int(n_editions), int(n_themes))

@@ -25,12 +25,32 @@ class Setting:
     help: str
 
 
+ENVIRONMENTS = ("development", "production")
+
 SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "ENV",
+        "development",
+        "`development` or `production`. In production the portal refuses to start "
+        "without `PORTAL_SECRET_KEY` instead of generating one.",
+    ),
     Setting(
         "SECRET_KEY",
         None,
-        "Signs sessions and CSRF tokens. Unset in development: one is generated "
-        "and kept in `instance/secret_key`.",
+        "Signs sessions and CSRF tokens. Required in production. Unset in development: "
+        "one is generated and kept in `instance/secret_key`.",
+    ),
+    Setting(
+        "PROXY_HOPS",
+        0,
+        "How many reverse proxies in front of the portal to trust for `X-Forwarded-For`, "
+        "`-Proto`, `-Host` and `-Port`. 0: those headers are ignored.",
+    ),
+    Setting(
+        "PAGE_MAX_AGE",
+        60,
+        "Seconds browsers and shared caches may reuse an archive, theme, source or feed page "
+        "before asking again (with its ETag); 0: ask every time.",
     ),
     Setting(
         "DATABASE_URL",
@@ -140,3 +160,25 @@ def _convert(setting: Setting, raw: str) -> str | int | bool:
         except ValueError:
             raise ValueError(f"PORTAL_{setting.name} must be a whole number, not {raw!r}") from None
     return raw
+
+
+class ConfigurationError(ValueError):
+    """A setting that makes the portal unsafe or unable to start; the message says which."""
+
+
+def check(config: Mapping[str, Any]) -> None:
+    """Raise ConfigurationError for an unknown environment, a negative number, or no secret in production."""
+    if config["ENV"] not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {config['ENV']!r}"
+        )
+    for name in ("PROXY_HOPS", "PAGE_MAX_AGE"):
+        if int(config[name]) < 0:
+            raise ConfigurationError(f"PORTAL_{name} must be 0 or more, not {config[name]!r}")
+    if config["ENV"] == "production" and not config["SECRET_KEY"]:
+        raise ConfigurationError(
+            "PORTAL_SECRET_KEY is not set. In production (PORTAL_ENV=production) the portal "
+            "needs a fixed secret key to sign sessions, CSRF tokens and email links; make one "
+            "with `python3 -c 'import secrets; print(secrets.token_hex(32))'` and set it in "
+            "the environment or in instance/portal.cfg."
+        )

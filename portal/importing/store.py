@@ -33,9 +33,12 @@ def content_hash(record: EditionRecord) -> str:
 def sync_themes(session: Session, catalogue: list[ThemeEntry]) -> None:
     """Add new themes and update changed ones; themes dropped from the file are kept."""
     existing = {theme.slug: theme for theme in session.scalars(select(Theme))}
+    now = dt.datetime.now(dt.UTC)
     for entry in catalogue:
         theme = existing.get(entry.slug) or Theme(slug=entry.slug)
-        theme.name, theme.description = entry.name, entry.description
+        if (theme.name, theme.description) != (entry.name, entry.description):
+            theme.name, theme.description = entry.name, entry.description
+            theme.updated_at = now
         session.add(theme)
 
 

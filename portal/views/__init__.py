@@ -9,7 +9,18 @@ from collections.abc import Iterable
 from flask import Flask
 
 from portal.models import Edition
-from portal.views import archive, discovery, errors, feeds, meta, search, sources, subscribe, themes
+from portal.views import (
+    archive,
+    discovery,
+    errors,
+    feeds,
+    health,
+    meta,
+    search,
+    sources,
+    subscribe,
+    themes,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -20,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(sources.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(discovery.bp)
+    app.register_blueprint(health.bp)
     subscribe.init_app(app)
     errors.init_app(app)
     meta.init_app(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template
 
 from portal import queries, queries_related
+from portal.caching import cached_page
 from portal.db import get_session
 from portal.views.paging import page_number
 
@@ -14,6 +15,7 @@ RECENT_ON_HOME = 6
 
 
 @bp.get("/")
+@cached_page
 def home() -> str:
     """Show the latest edition and the ones just before it."""
     editions = queries.latest_editions(get_session(), RECENT_ON_HOME + 1)
@@ -22,12 +24,14 @@ def home() -> str:
 
 
 @bp.get("/editions/")
+@cached_page
 def editions() -> str:
     """List every edition, newest first, grouped by year and month."""
     return _archive_page(year=None, month=None)
 
 
 @bp.get("/editions/<int(fixed_digits=4):year>/")
+@cached_page
 def editions_of_year(year: int) -> str:
     """List the editions of one year."""
     if year < 1:
@@ -36,6 +40,7 @@ def editions_of_year(year: int) -> str:
 
 
 @bp.get("/editions/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/")
+@cached_page
 def editions_of_month(year: int, month: int) -> str:
     """List the editions of one month."""
     if year < 1 or not 1 <= month <= 12:
@@ -54,6 +59,7 @@ def _archive_page(year: int | None, month: int | None) -> str:
 
 
 @bp.get("/editions/<slug>")
+@cached_page
 def edition(slug: str) -> str:
     """Show one edition in full."""
     session = get_session()

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from flask import Blueprint, Response
 
 from portal import queries_sitemap
+from portal.caching import cached_page
 from portal.db import get_session
 from portal.discovery import (
     OPENSEARCH_TYPE,
@@ -23,6 +24,7 @@ SEARCH_DESCRIPTION = "Search every PRODUCTHEAD edition and curated link."
 
 
 @bp.get("/sitemap.xml")
+@cached_page
 def sitemap() -> Response:
     """Return the sitemap: home, lists, every edition, theme and source, with last changes."""
     return Response(sitemap_document(_pages()), content_type="application/xml; charset=utf-8")

@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, Response, render_template
 
 from portal import queries, queries_themes
+from portal.caching import cached_page
 from portal.db import get_session
 from portal.feeds import ATOM_TYPE, JSON_FEED_TYPE, Feed, FeedEntry, atom_document
 from portal.feeds import json_feed_document as json_document
@@ -29,24 +30,28 @@ SITE_DESCRIPTION = "PRODUCTHEAD, a weekly newsletter of product management goodn
 
 
 @bp.get("/feed.xml")
+@cached_page
 def atom() -> Response:
     """Return the Atom feed of the latest editions."""
     return _atom(_site_feed())
 
 
 @bp.get("/feed.json")
+@cached_page
 def json_feed() -> Response:
     """Return the JSON Feed of the latest editions."""
     return _json(_site_feed())
 
 
 @bp.get("/themes/<slug>/feed.xml")
+@cached_page
 def theme_atom(slug: str) -> Response:
     """Return the Atom feed of the latest editions on a theme's page."""
     return _atom(_theme_feed(slug))
 
 
 @bp.get("/themes/<slug>/feed.json")
+@cached_page
 def theme_json_feed(slug: str) -> Response:
     """Return the JSON Feed of the latest editions on a theme's page."""
     return _json(_theme_feed(slug))

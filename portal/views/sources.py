@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template
 
 from portal import queries_related, queries_sources
+from portal.caching import cached_page
 from portal.db import get_session
 from portal.views.paging import page_number
 
@@ -12,6 +13,7 @@ bp = Blueprint("sources", __name__, url_prefix="/sources")
 
 
 @bp.get("/")
+@cached_page
 def index() -> str:
     """List every source with its number of links, most featured first."""
     sources = queries_sources.sources_with_counts(get_session())
@@ -19,6 +21,7 @@ def index() -> str:
 
 
 @bp.get("/<slug>")
+@cached_page
 def source(slug: str) -> str:
     """Show one page of the links from a source, newest first."""
     session = get_session()

@@ -28,7 +28,12 @@ from portal.subscriptions import (
     retry_after_seconds,
     service,
 )
-from portal.subscriptions.forms import CONSENT_TEXT, CONSENT_VERSION, SignupForm
+from portal.subscriptions.forms import (
+    CONSENT_TEXT,
+    CONSENT_VERSION,
+    SignupForm,
+    form_started_token,
+)
 from portal.subscriptions.tokens import (
     ExpiredToken,
     InvalidToken,
@@ -39,6 +44,10 @@ from portal.subscriptions.tokens import (
 from portal.views import errors
 
 bp = Blueprint("subscribe", __name__)
+
+# The compact form on cacheable pages sends its address here by GET; more than an address
+# can hold is cut, and the full form's validation says what is wrong with the rest.
+MAX_PREFILL = 320
 
 
 def init_app(app: Flask) -> None:
@@ -52,12 +61,6 @@ def init_app(app: Flask) -> None:
         app.view_functions[endpoint] = cast(
             RouteCallable, signup_limit(app.view_functions[endpoint])
         )
-
-
-@bp.app_template_global()
-def signup_form() -> SignupForm:
-    """Return an empty sign-up form, for the compact form on other pages."""
-    return SignupForm(formdata=None)
 
 
 @bp.app_context_processor
@@ -75,8 +78,12 @@ def never_cache(response: Response) -> Response:
 
 @bp.get("/subscribe")
 def signup_page() -> str:
-    """Show the sign-up form."""
-    return render_template("subscribe/subscribe.html", form=SignupForm())
+    """Show the sign-up form, its address filled in from the compact form's `?email=`."""
+    typed = request.args.get("email", "").strip()[:MAX_PREFILL]
+    form = SignupForm(data={"email": typed} if typed else None)
+    if typed:  # typed on the page before: a shorter fill time (PREFILLED_MIN_SECONDS)
+        form.started.data = form_started_token(prefilled=True)
+    return render_template("subscribe/subscribe.html", form=form)
 
 
 @bp.post("/subscribe")

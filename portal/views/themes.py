@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template
 
 from portal import queries, queries_themes
+from portal.caching import cached_page
 from portal.db import get_session
 from portal.models import Theme
 from portal.views.paging import page_number
@@ -13,6 +14,7 @@ bp = Blueprint("themes", __name__, url_prefix="/themes")
 
 
 @bp.get("/")
+@cached_page
 def index() -> str:
     """List every theme with its description and counts."""
     return render_template("themes/index.html", themes=queries.themes_with_counts(get_session()))
@@ -27,6 +29,7 @@ def get_theme_or_404(slug: str) -> Theme:
 
 
 @bp.get("/<slug>")
+@cached_page
 def theme(slug: str) -> str:
     """Show one page of the editions and links tagged with a theme, newest first."""
     found = get_theme_or_404(slug)

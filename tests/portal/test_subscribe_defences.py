@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from portal.subscriptions.forms import PREFILLED_MIN_SECONDS
 from tests.conftest import AppFactory
 from tests.portal.signup_helpers import Mailbox, hidden_fields, link, mail_settings, sign_up
 from tests.portal.test_subscribe_form import outbox_size, stored
@@ -101,6 +103,30 @@ def test_a_form_sent_too_soon_is_silently_ignored(
     response = sign_up(app.test_client(), "reader@example.com")
     assert response.request.path == "/subscribe/check-your-inbox"
     assert stored(app) == [] and mailbox.received == []
+
+
+def test_a_form_filled_in_from_the_compact_form_needs_only_a_second(
+    make_app: AppFactory, mailbox: Mailbox, tmp_path: object
+) -> None:
+    """The address was typed on the page before: pressing Subscribe quickly is human, but
+    not as quickly as a script sends its second request."""
+    app = make_app(**mail_settings(mailbox.port, tmp_path) | {"SIGNUP_MIN_SECONDS": 3600})
+    client = app.test_client()
+
+    def post_after(seconds: float, address: str) -> None:
+        page = client.get("/subscribe", query_string={"email": address}).text
+        time.sleep(seconds)
+        client.post("/subscribe", data=hidden_fields(page) | {"email": address})
+
+    post_after(0, "script@example.com")
+    post_after(PREFILLED_MIN_SECONDS + 0.2, "reader@example.com")
+    assert stored(app) == ["reader@example.com"]
+    assert outbox_size(app) == 1  # one confirmation queued, for the reader
+    # Without an address filled in, the full minimum still applies.
+    page = client.get("/subscribe").text
+    time.sleep(PREFILLED_MIN_SECONDS + 0.2)
+    client.post("/subscribe", data=hidden_fields(page) | {"email": "typed@example.com"})
+    assert stored(app) == ["reader@example.com"]
 
 
 def test_an_invalid_address_from_a_bot_gets_no_error_message(

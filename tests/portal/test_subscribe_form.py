@@ -145,20 +145,44 @@ def test_the_form_labels_every_field(client: FlaskClient) -> None:
 def test_home_and_edition_pages_carry_the_compact_form(
     client: FlaskClient, seeded: FlaskCliRunner, path: str
 ) -> None:
-    page = client.get(path).text
+    response = client.get(path)
+    page = response.text
     form = page.split('<form class="signup signup-compact"')[1].split("</form>")[0]
-    assert 'action="/subscribe"' in form and '<label for="email">' in form
+    assert 'method="get" action="/subscribe"' in form and '<label for="email">' in form
     assert 'id="first_name"' not in form
-    hidden_fields(form)
+    # No token and no session: the page is the same for every visitor, so it can be cached.
+    assert "csrf_token" not in form and 'name="started"' not in form
+    assert "Set-Cookie" not in response.headers
     assert 'href="/subscribe">Subscribe</a>' in page
+
+
+def test_the_compact_form_fills_in_the_full_form(signup_client: FlaskClient) -> None:
+    page = signup_client.get("/subscribe", query_string={"email": " reader@example.com "}).text
+    assert 'id="email" name="email"' in page and 'value="reader@example.com"' in page
+    assert 'id="first_name"' in page and "Send me PRODUCTHEAD" in page
+    hidden_fields(page)  # the full form keeps its CSRF token and its signed time
+
+
+@pytest.mark.parametrize(
+    "typed", ['"><script>alert(1)</script>', "a" * 400 + "@example.com"], ids=["markup", "long"]
+)
+def test_a_prefilled_address_is_escaped_and_cut(signup_client: FlaskClient, typed: str) -> None:
+    response = signup_client.get("/subscribe", query_string={"email": typed})
+    assert response.status_code == 200
+    assert "<script>alert" not in response.text
+    assert "a" * 321 not in response.text
 
 
 def test_a_form_from_the_home_page_signs_up(
     signup_app: Flask, signup_client: FlaskClient, mailbox: Mailbox
 ) -> None:
-    fields = hidden_fields(signup_client.get("/").text)
+    compact = signup_client.get("/")
+    assert 'method="get" action="/subscribe"' in compact.text
+    full = signup_client.get("/subscribe", query_string={"email": "reader@example.com"})
     response = signup_client.post(
-        "/subscribe", data=fields | {"email": "reader@example.com"}, follow_redirects=True
+        "/subscribe",
+        data=hidden_fields(full.text) | {"email": "reader@example.com"},
+        follow_redirects=True,
     )
     assert response.request.path == "/subscribe/check-your-inbox"
     assert stored(signup_app) == ["reader@example.com"] and len(mailbox.received) == 1

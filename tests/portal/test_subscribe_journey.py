@@ -140,7 +140,9 @@ def test_a_link_from_before_an_unsubscribe_cannot_resubscribe(
     shift_times(signup_app, unsubscribed_at=dt.timedelta(seconds=2))
     page = signup_client.get(old_link)
     assert page.status_code == 410 and "Send me a new link" in page.text
-    pressed = signup_client.post(old_link, data={"csrf_token": csrf_token(signup_client, "/")})
+    pressed = signup_client.post(
+        old_link, data={"csrf_token": csrf_token(signup_client, "/subscribe")}
+    )
     assert pressed.status_code == 410
     assert subscriber(signup_app).status == "unsubscribed"  # type: ignore[union-attr]
     assert len(mailbox.received) == 2  # the confirmation and the welcome, nothing since

@@ -1,0 +1,79 @@
+"""The state of the database and the search index, as /healthz reports it to load balancers.
+
+- `ok`: the database answers and the live index is readable, of this code's schema
+  version, and written after the newest edition change.
+- `stale`: as `ok`, but an edition changed after the index was last written (an import
+  whose index update failed, or a host whose `flask index update` has not run yet). The
+  host still serves every page, and search finds all but the newest changes: 200.
+- `unavailable`: the database does not answer, or there is no usable index: 503, so a
+  load balancer sends readers to another host.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+import index
+from portal import queries
+from portal.db import get_session
+from portal.search import index_folder
+
+log = logging.getLogger(__name__)
+
+
+def report() -> dict[str, Any]:
+    """Return the health report: overall status, then the database's and the index's state."""
+    database, changed_at = _database()
+    search, written_at = _index()
+    usable = database["ok"] and search["ok"]
+    stale = bool(usable and changed_at and written_at and written_at < changed_at)
+    if search["ok"]:
+        search["stale"] = stale
+    status = "unavailable" if not usable else "stale" if stale else "ok"
+    return {"status": status, "database": database, "index": search}
+
+
+def _database() -> tuple[dict[str, Any], dt.datetime | None]:
+    session = get_session()
+    try:
+        session.execute(text("SELECT 1"))
+        version = queries.content_version(session)
+    except SQLAlchemyError as error:
+        session.rollback()
+        # The details (hosts, paths) go to the log, not to whoever asks /healthz.
+        log.error("health check: the database does not answer: %s", error)
+        return {"ok": False, "error": type(error).__name__}, None
+    changed = _iso(version.changed_at) if version.changed_at else None
+    state = {"ok": True, "latest_change": changed, "editions": version.editions}
+    return state, version.changed_at
+
+
+def _index() -> tuple[dict[str, Any], dt.datetime | None]:
+    folder = index_folder()
+    wanted = index.SCHEMA_VERSION
+    state: dict[str, Any] = {"ok": False, "present": (folder / "current").is_file()}
+    state |= {"readable": False, "expected_schema_version": wanted}
+    if not state["present"]:
+        return state, None
+    try:
+        found = index.summary(folder)
+    except index.IndexUnavailable as error:
+        log.error("health check: the search index is unusable: %s", error)
+        return state, None
+    state |= {
+        "ok": found.schema_version == wanted,
+        "readable": True,
+        "schema_version": found.schema_version,
+        "documents": found.documents,
+        "updated_at": _iso(found.updated_at),
+    }
+    return state, found.updated_at
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")

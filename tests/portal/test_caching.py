@@ -1,0 +1,213 @@
+"""ETag, Last-Modified and Cache-Control on pages made from the archive; 304s without rendering."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask, template_rendered
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import event
+
+from portal.db import get_engine
+from tests.conftest import ARCHIVE, AppFactory
+from tests.portal.builders import edition, import_editions, link
+from tests.portal.signup_helpers import hidden_fields
+
+PLATFORMS = "/editions/will-platforms-conquer-the-world"
+CACHEABLE = [
+    "/",
+    "/editions/",
+    "/editions/2021/",
+    "/editions/2021/06/",
+    PLATFORMS,
+    "/themes/",
+    "/themes/platforms",
+    "/sources/",
+    "/sources/wired",
+    "/feed.xml",
+    "/feed.json",
+    "/themes/platforms/feed.xml",
+    "/themes/platforms/feed.json",
+    "/sitemap.xml",
+]
+
+
+@pytest.fixture
+def site(seeded: FlaskCliRunner, tmp_path: Path, client: FlaskClient) -> FlaskClient:
+    """Return a client over the archive plus one edition of June 2021."""
+    june = edition("june", "2021-06-07", (link("A June link", themes=("platforms",)),))
+    import_editions(seeded, tmp_path / "june", june)
+    return client
+
+
+@contextmanager
+def work_done(app: Flask) -> Iterator[dict[str, list[Any]]]:
+    """Record the SQL statements run and the templates rendered inside the block."""
+    seen: dict[str, list[Any]] = {"sql": [], "templates": []}
+
+    def on_sql(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's explicit BEGIN (portal.db)
+            seen["sql"].append(statement)
+
+    def on_render(_app: Flask, template: Any, **_: object) -> None:
+        seen["templates"].append(template.name)
+
+    with app.app_context():
+        engine = get_engine()
+    event.listen(engine, "before_cursor_execute", on_sql)
+    template_rendered.connect(on_render, app)
+    try:
+        yield seen
+    finally:
+        template_rendered.disconnect(on_render, app)
+        event.remove(engine, "before_cursor_execute", on_sql)
+
+
+@pytest.mark.parametrize("path", CACHEABLE)
+def test_archive_pages_carry_validators_and_no_cookie(site: FlaskClient, path: str) -> None:
+    response = site.get(path)
+    assert response.status_code == 200
+    assert response.headers["ETag"].startswith('"') and response.headers["Last-Modified"]
+    assert response.headers["Cache-Control"] == "public, max-age=60"
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
+
+
+@pytest.mark.parametrize("path", CACHEABLE)
+def test_a_matching_etag_is_answered_304_without_rendering(
+    app: Flask, site: FlaskClient, path: str
+) -> None:
+    etag = site.get(path).headers["ETag"]
+    with work_done(app) as seen:
+        response = site.get(path, headers={"If-None-Match": etag})
+    assert response.status_code == 304 and response.data == b""
+    assert response.headers["ETag"] == etag
+    assert response.headers["Cache-Control"] == "public, max-age=60"
+    assert seen["templates"] == [] and len(seen["sql"]) == 1  # the content version only
+
+
+def test_if_modified_since_is_answered_304(site: FlaskClient) -> None:
+    last_modified = site.get(PLATFORMS).headers["Last-Modified"]
+    response = site.get(PLATFORMS, headers={"If-Modified-Since": last_modified})
+    assert response.status_code == 304
+    older = "Mon, 01 Jan 2001 00:00:00 GMT"
+    assert site.get(PLATFORMS, headers={"If-Modified-Since": older}).status_code == 200
+
+
+def test_another_etag_gets_the_page(site: FlaskClient) -> None:
+    response = site.get(PLATFORMS, headers={"If-None-Match": '"something-else"'})
+    assert response.status_code == 200 and "Will platforms" in response.text
+
+
+def test_each_page_has_its_own_etag(site: FlaskClient) -> None:
+    etags = {site.get(path).headers["ETag"] for path in CACHEABLE}
+    assert len(etags) == len(CACHEABLE)
+
+
+def test_an_import_changes_the_validators(
+    site: FlaskClient, seeded: FlaskCliRunner, tmp_path: Path
+) -> None:
+    before = {path: site.get(path).headers["ETag"] for path in ("/", PLATFORMS, "/feed.xml")}
+    july = edition("july", "2021-07-05")
+    import_editions(seeded, tmp_path / "july", july)
+    for path, etag in before.items():
+        response = site.get(path, headers={"If-None-Match": etag})
+        assert response.status_code == 200, path
+        assert response.headers["ETag"] != etag
+
+
+def test_an_unchanged_import_keeps_the_validators(
+    site: FlaskClient, seeded: FlaskCliRunner
+) -> None:
+    etag = site.get(PLATFORMS).headers["ETag"]
+    assert seeded.invoke(args=["editions", "import", str(ARCHIVE)]).exit_code == 0
+    assert site.get(PLATFORMS, headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_a_changed_theme_description_changes_the_validators(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    catalogue = tmp_path / "themes.yaml"
+    shutil.copy(ARCHIVE / "themes.yaml", catalogue)
+    app = make_app(THEMES_FILE=str(catalogue))
+    runner, client = app.test_cli_runner(), app.test_client()
+    import_editions(runner, tmp_path / "editions", edition("june", "2021-06-07"))
+    etag = client.get("/themes/").headers["ETag"]
+    text = catalogue.read_text()
+    assert "      Products that other people" in text
+    catalogue.write_text(text.replace("      Products that other", "      Now products that other"))
+    import_editions(runner, tmp_path / "editions")
+    response = client.get("/themes/", headers={"If-None-Match": etag})
+    assert response.status_code == 200 and "Now products" in response.text
+
+
+def test_page_max_age_zero_asks_every_time(make_app: AppFactory) -> None:
+    response = make_app(PAGE_MAX_AGE=0).test_client().get("/")
+    assert response.headers["Cache-Control"] == "public, no-cache"
+    assert response.headers["ETag"]
+
+
+def test_debug_mode_serves_every_page_afresh(make_app: AppFactory) -> None:
+    app = make_app()
+    app.debug = True
+    response = app.test_client().get("/")
+    assert response.status_code == 200 and _no_cache_validators(response)
+
+
+def test_an_empty_archive_has_an_etag_but_no_last_modified(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.headers["ETag"] and "Last-Modified" not in response.headers
+
+
+def _no_cache_validators(response: Any) -> bool:
+    return (
+        "ETag" not in response.headers
+        and "Last-Modified" not in response.headers
+        and "public" not in response.headers.get("Cache-Control", "")
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/editions/no-such-edition", "/themes/no-such-theme/feed.xml", "/editions/?page=99"],
+)
+def test_errors_of_cacheable_pages_carry_no_validators(site: FlaskClient, path: str) -> None:
+    response = site.get(path)
+    assert response.status_code == 404 and _no_cache_validators(response)
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/search", 400),
+        ("/api/search?q=*", 400),
+        ("/search?q=*", 400),
+        ("/search?q=platforms", 200),
+        ("/api/search?q=platforms", 200),
+        ("/healthz", 200),
+    ],
+)
+def test_search_and_health_are_not_cached(site: FlaskClient, path: str, status: int) -> None:
+    response = site.get(path)
+    assert response.status_code == status and _no_cache_validators(response)
+
+
+def test_the_sign_up_form_and_its_answers_are_never_cached(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    app = make_app(MAIL_DIR=str(tmp_path / "mail"), SIGNUP_MIN_SECONDS=0)
+    client = app.test_client()
+    form = client.get("/subscribe?email=reader@example.com")
+    assert form.headers["Cache-Control"] == "no-store" and _no_cache_validators(form)
+    data = hidden_fields(form.text) | {"email": "reader@example.com"}
+    answer = client.post("/subscribe", data=data)
+    assert answer.status_code == 303
+    assert answer.headers["Cache-Control"] == "no-store" and _no_cache_validators(answer)
+    refused = client.post("/subscribe", data=hidden_fields(form.text) | {"email": "nobody"})
+    assert refused.status_code == 422
+    assert refused.headers["Cache-Control"] == "no-store" and _no_cache_validators(refused)
