@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
-from flask import Flask, render_template
-from werkzeug.exceptions import HTTPException, InternalServerError
+import psycopg
+from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy import exc
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from portal.db import OUTAGE
 
 log = logging.getLogger(__name__)
 
@@ -17,12 +22,21 @@ MESSAGES = {
     429: "Too many requests came from your network in a short time. Please wait a little "
     "and try again.",
     500: "Something went wrong on our side. Please try again in a moment.",
+    503: "The archive is out of reach for a moment. Please try again in a minute.",
 }
+# What a client is asked to wait when the database is out of reach, in seconds.
+DATABASE_RETRY_AFTER = 30
+# Raised by the drivers themselves when a failure escapes SQLAlchemy's wrapping.
+_DRIVER_CONNECTION_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError)
 
 
 def init_app(app: Flask) -> None:
     """Render every HTTP error, and any unexpected exception, as a page of the site."""
     app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(exc.DBAPIError, _database_error)
+    app.register_error_handler(exc.TimeoutError, _database_error)  # no pooled connection free
+    for error_class in _DRIVER_CONNECTION_ERRORS:
+        app.register_error_handler(error_class, _database_error)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -32,6 +46,37 @@ def render_error(error: HTTPException) -> tuple[str, int]:
     message = MESSAGES.get(code, error.description or "")
     page = render_template("errors/error.html", code=code, name=error.name, message=message)
     return page, code
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Return whether an error means the database is out of reach, rather than a bug."""
+    if isinstance(error, (exc.TimeoutError, *_DRIVER_CONNECTION_ERRORS)):
+        return True
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, exc.OperationalError | exc.InterfaceError):
+        return True
+    # SQLite reports a file that is not (or no longer) a database as a plain DatabaseError.
+    return type(error.orig) is sqlite3.DatabaseError
+
+
+def unavailable_response() -> Response:
+    """Return the 503 answer for a database out of reach: JSON under /api/, a page elsewhere."""
+    if request.path.startswith("/api/"):
+        response = jsonify(error=MESSAGES[503], status=503)
+        response.status_code = 503
+    else:
+        page, code = render_error(ServiceUnavailable())
+        response = Response(page, code, mimetype="text/html")
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
+def _database_error(error: Exception) -> Response | tuple[str, int]:
+    if not database_unavailable(error):
+        return _unexpected(error)
+    OUTAGE.failed(error)
+    return unavailable_response()
 
 
 def _unexpected(error: Exception) -> tuple[str, int]:
