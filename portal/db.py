@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from flask import Flask, current_app, g
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,8 @@ _WRITE_OPTION = "portal_write"
 # A server that drops packets (rather than refusing) would otherwise hold a request for
 # the operating system's TCP timeout, minutes; `?connect_timeout=N` in the URL overrides it.
 CONNECT_TIMEOUT_SECONDS = 5
+# Raised by the drivers themselves when a failure escapes SQLAlchemy's wrapping.
+DRIVER_CONNECTION_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError)
 
 
 def get_engine(app: Flask | None = None) -> Engine:
@@ -65,8 +68,30 @@ def write_transaction() -> Iterator[Session]:
 def close_session(_exc: BaseException | None = None) -> None:
     """Close the app context's session; anything uncommitted is rolled back."""
     session: Session | None = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except exc.DBAPIError as error:
+        if not database_unavailable(error):
+            raise
+        # Closing rolls back, and the server may have ended the connection meanwhile (a
+        # restart): the pool has discarded that connection and the response is made, so
+        # a failure here must not turn it into a 500.
+        log.warning("rollback at the end of a request failed: %s", _first_line(error))
+        session.invalidate()
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Return whether an error means the database is out of reach, rather than a bug."""
+    if isinstance(error, (exc.TimeoutError, *DRIVER_CONNECTION_ERRORS)):
+        return True
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, exc.OperationalError | exc.InterfaceError):
+        return True
+    # SQLite reports a file that is not (or no longer) a database as a plain DatabaseError.
+    return type(error.orig) is sqlite3.DatabaseError
 
 
 def init_app(app: Flask) -> None:

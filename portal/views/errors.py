@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 
-import psycopg
 from flask import Flask, Response, jsonify, render_template, request
 from sqlalchemy import exc
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from portal.db import OUTAGE
+from portal.db import DRIVER_CONNECTION_ERRORS, OUTAGE, database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +24,6 @@ MESSAGES = {
 }
 # What a client is asked to wait when the database is out of reach, in seconds.
 DATABASE_RETRY_AFTER = 30
-# Raised by the drivers themselves when a failure escapes SQLAlchemy's wrapping.
-_DRIVER_CONNECTION_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError)
 
 
 def init_app(app: Flask) -> None:
@@ -35,7 +31,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(exc.DBAPIError, _database_error)
     app.register_error_handler(exc.TimeoutError, _database_error)  # no pooled connection free
-    for error_class in _DRIVER_CONNECTION_ERRORS:
+    for error_class in DRIVER_CONNECTION_ERRORS:
         app.register_error_handler(error_class, _database_error)
     app.register_error_handler(Exception, _unexpected)
 
@@ -46,18 +42,6 @@ def render_error(error: HTTPException) -> tuple[str, int]:
     message = MESSAGES.get(code, error.description or "")
     page = render_template("errors/error.html", code=code, name=error.name, message=message)
     return page, code
-
-
-def database_unavailable(error: BaseException) -> bool:
-    """Return whether an error means the database is out of reach, rather than a bug."""
-    if isinstance(error, (exc.TimeoutError, *_DRIVER_CONNECTION_ERRORS)):
-        return True
-    if not isinstance(error, exc.DBAPIError):
-        return False
-    if error.connection_invalidated or isinstance(error, exc.OperationalError | exc.InterfaceError):
-        return True
-    # SQLite reports a file that is not (or no longer) a database as a plain DatabaseError.
-    return type(error.orig) is sqlite3.DatabaseError
 
 
 def unavailable_response() -> Response:

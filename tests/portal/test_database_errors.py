@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from flask import Flask
-from sqlalchemy import exc
+from sqlalchemy import exc, text
 
-from portal.db import OUTAGE
+from portal import create_app
+from portal.db import OUTAGE, close_session, get_engine, get_session
+from tests import pg
 from tests.conftest import AppFactory
 
 # The errors are raised by hand; which database the app has does not matter.
@@ -134,3 +137,27 @@ def test_a_missing_sqlite_folder_answers_503_until_it_exists(
     folder.mkdir()
     (folder / "portal.sqlite3").write_bytes(migrated_database.read_bytes())
     assert client.get("/editions/").status_code == 200
+
+
+def test_a_connection_ended_by_the_server_mid_request_still_answers(
+    postgres_server: pg.PostgresServer, postgres_template: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A restart ends every connection; the request holding one then fails its final rollback.
+    # That must neither escape teardown (gunicorn would answer 500) nor keep the connection.
+    name = f"terminated_{time.monotonic_ns()}"
+    postgres_server.execute(f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": postgres_server.url(name)}
+    )
+    try:
+        with app.app_context():
+            backend_pid = get_session().scalar(text("SELECT pg_backend_pid()"))
+            postgres_server.execute(f"SELECT pg_terminate_backend({backend_pid})")
+            with caplog.at_level(logging.WARNING, logger="portal.db"):
+                close_session()
+        assert "rollback at the end of a request failed" in caplog.text
+        assert get_engine(app).pool.checkedout() == 0  # type: ignore[attr-defined]
+        assert app.test_client().get("/editions/").status_code == 200
+    finally:
+        get_engine(app).dispose()
+        postgres_server.execute(f"DROP DATABASE {name} WITH (FORCE)")
