@@ -155,3 +155,29 @@ def sign_up_over_http(host: str, address: str, timeout: float = PATIENCE) -> int
         return answer.status
     finally:
         connection.close()
+
+
+def owner_of_connection(local_port: int, pids: list[int]) -> int | None:
+    """Return which of `pids` holds the 127.0.0.1 TCP socket bound to `local_port`, if any."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()  # local address as hex "0100007F:ABCD"; the inode is field 9
+        if int(fields[1].split(":")[1], 16) == local_port:
+            inodes.add(f"socket:[{fields[9]}]")
+    for pid in pids:
+        try:
+            targets = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+        except OSError:
+            continue  # the process ended while we looked
+        if targets & inodes:
+            return pid
+    return None
+
+
+def wait_until_gone(pid: int) -> None:
+    """Wait until a process (reaped by its parent) no longer exists."""
+    deadline = time.monotonic() + PATIENCE
+    while Path(f"/proc/{pid}").exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"process {pid} did not end")
+        time.sleep(0.05)
