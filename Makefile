@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install install-test chromium postgresql lint check-types pytest serve prepare clean bench
+.PHONY: run test install install-test chromium postgresql wrk lint check-types pytest serve prepare clean bench bench-load
 
 ## make run: install, migrate, import the bundled archive, serve on 127.0.0.1:$(PORT).
 run: install prepare
@@ -34,7 +34,7 @@ chromium:
 	fi
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test chromium postgresql
+install-test: $(VENV)/.installed-test chromium postgresql wrk
 
 # The tests start their own PostgreSQL server from Debian's package, which keeps initdb and
 # postgres off PATH in /usr/lib/postgresql/<version>/bin. Install it when missing and we can.
@@ -47,6 +47,16 @@ postgresql:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
 	  else \
 	    echo "PostgreSQL is missing and only root can install it: apt-get install postgresql" >&2; \
+	  fi; \
+	fi
+
+# bench/load.py drives HTTP load with wrk (C, light on a 2-core machine); its smoke test too.
+wrk:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else \
+	    echo "wrk is missing and only root can install it: apt-get install wrk" >&2; \
 	  fi; \
 	fi
 
@@ -68,6 +78,12 @@ pytest:
 ## make bench: the search benchmark on the 3,000-edition demo archive (prints figures, asserts nothing).
 bench: install-test
 	$(BIN)/python bench/search.py
+
+## make bench-load: mixed HTTP load on gunicorn over the demo archive; MODE=busy adds an import
+## and an index rebuild meanwhile; DATABASE_URL=postgresql+psycopg://... uses PostgreSQL.
+bench-load: install-test wrk
+	$(BIN)/python bench/load.py $(if $(filter busy,$(MODE)),--during-maintenance) \
+		$(if $(DATABASE_URL),--database-url '$(DATABASE_URL)')
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
