@@ -294,7 +294,7 @@ def report(
     for route, target in (("edition", 0.5), ("search", 0.25)):
         alone = next((f for f in portal.alone if f.route == route), None)
         if alone is not None and ceiling.rps:
-            print(f"  {route} / ceiling: {alone.rps / ceiling.rps:.2f}  (target >= {target})")
+            print(f"  {route} / ceiling: {alone.rps / ceiling.rps:.3f}  (target >= {target})")
     sizes = ", ".join(f"pid {pid} {mb:.0f} MB" for pid, mb in sorted(rss.items()))
     print(f"worker RSS at the end: {sizes}  (target < {TARGET_RSS_MB:.0f} MB each)")
 
