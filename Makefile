@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install install-test chromium postgresql lint check-types pytest serve prepare clean bench audit
+.PHONY: run test install install-test chromium postgresql wrk lint check-types pytest serve prepare clean bench bench-load audit
 
 ## make run: install, migrate, import the bundled archive, serve on 127.0.0.1:$(PORT).
 run: install prepare
@@ -34,7 +34,7 @@ chromium:
 	fi
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test node_modules/.installed chromium postgresql
+install-test: $(VENV)/.installed-test node_modules/.installed chromium postgresql wrk
 
 # The audit tools (axe-core, the Nu HTML Checker, Lighthouse) are pinned in package-lock.json
 # and installed again only when it changes. --ignore-scripts: vnu-jar's install script would
@@ -61,6 +61,16 @@ postgresql:
 	  fi; \
 	fi
 
+# bench/load.py drives HTTP load with wrk (C, light on a 2-core machine); its smoke test too.
+wrk:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else \
+	    echo "wrk is missing and only root can install it: apt-get install wrk" >&2; \
+	  fi; \
+	fi
+
 prepare:
 	$(BIN)/flask db upgrade
 	$(BIN)/flask editions import archive/
@@ -83,6 +93,12 @@ bench: install-test
 ## make audit: Lighthouse on the main page types of a demo site; fails below the score targets.
 audit: install-test
 	$(BIN)/python tools/audit.py
+
+## make bench-load: mixed HTTP load on gunicorn over the demo archive; MODE=busy adds an import
+## and an index rebuild meanwhile; DATABASE_URL=postgresql+psycopg://... uses PostgreSQL.
+bench-load: install-test wrk
+	$(BIN)/python bench/load.py $(if $(filter busy,$(MODE)),--during-maintenance) \
+		$(if $(DATABASE_URL),--database-url '$(DATABASE_URL)')
 
 clean:
 	rm -rf $(VENV) node_modules *.egg-info .pytest_cache .mypy_cache .ruff_cache

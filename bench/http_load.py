@@ -46,15 +46,20 @@ def free_port() -> int:
 class Gunicorn:
     """A gunicorn server on 127.0.0.1 for the length of a `with` block, stopped by its PID."""
 
-    def __init__(self, app: str, env: Mapping[str, str], root: Path) -> None:
+    def __init__(
+        self, app: str, env: Mapping[str, str], root: Path, log: Path | None = None
+    ) -> None:
         self.port = free_port()
-        self.app, self.env, self.root = app, dict(env), root
+        self.app, self.env, self.root, self.log = app, dict(env), root, log
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Gunicorn:
         command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", self.app]
         env = self.env | {"GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_ACCESS_LOG": ""}
-        self.process = subprocess.Popen(command, cwd=self.root, env=env, stderr=subprocess.DEVNULL)
+        errors = self.log.open("wb") if self.log else subprocess.DEVNULL
+        self.process = subprocess.Popen(command, cwd=self.root, env=env, stderr=errors)
+        if self.log:
+            errors.close()  # type: ignore[union-attr]  # the child keeps its own copy
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -65,6 +70,20 @@ class Gunicorn:
                 time.sleep(0.2)
         self.__exit__()
         raise RuntimeError("gunicorn did not start")
+
+    def workers(self) -> list[int]:
+        """Return the PIDs of the server's worker processes."""
+        assert self.process is not None
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                # The parent's PID is the second field after the name, which is in parentheses.
+                parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # the process ended while we looked
+            if parent == self.process.pid:
+                found.append(int(stat.parent.name))
+        return sorted(found)
 
     def __exit__(self, *_exc: object) -> None:
         if self.process is not None:

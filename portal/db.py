@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from flask import Flask, current_app, g
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
 
 _EXTENSION = "portal.db"
 # Execution option marking a transaction that will write: on SQLite it begins IMMEDIATE.
 _WRITE_OPTION = "portal_write"
+# A server that drops packets (rather than refusing) would otherwise hold a request for
+# the operating system's TCP timeout, minutes; `?connect_timeout=N` in the URL overrides it.
+CONNECT_TIMEOUT_SECONDS = 5
+# Raised by the drivers themselves when a failure escapes SQLAlchemy's wrapping.
+DRIVER_CONNECTION_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError)
 
 
 def get_engine(app: Flask | None = None) -> Engine:
@@ -57,8 +68,30 @@ def write_transaction() -> Iterator[Session]:
 def close_session(_exc: BaseException | None = None) -> None:
     """Close the app context's session; anything uncommitted is rolled back."""
     session: Session | None = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except exc.DBAPIError as error:
+        if not database_unavailable(error):
+            raise
+        # Closing rolls back, and the server may have ended the connection meanwhile (a
+        # restart): the pool has discarded that connection and the response is made, so
+        # a failure here must not turn it into a 500.
+        log.warning("rollback at the end of a request failed: %s", _first_line(error))
+        session.invalidate()
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Return whether an error means the database is out of reach, rather than a bug."""
+    if isinstance(error, (exc.TimeoutError, *DRIVER_CONNECTION_ERRORS)):
+        return True
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, exc.OperationalError | exc.InterfaceError):
+        return True
+    # SQLite reports a file that is not (or no longer) a database as a plain DatabaseError.
+    return type(error.orig) is sqlite3.DatabaseError
 
 
 def init_app(app: Flask) -> None:
@@ -66,9 +99,64 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_session)
 
 
+class Outage:
+    """Per-process record of the database being out of reach, so an outage is not logged per request."""
+
+    # While the outage lasts, one reminder a minute says it still does.
+    REMIND_AFTER_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.failures = 0
+        self._logged_at: float | None = None
+
+    def failed(self, error: BaseException) -> None:
+        """Count a request the database failed; log the first of an outage, then once a minute."""
+        now = time.monotonic()
+        with self._lock:
+            self.failures += 1
+            failures = self.failures
+            if self._logged_at is not None and now - self._logged_at < self.REMIND_AFTER_SECONDS:
+                return
+            self._logged_at = now
+        log.error(
+            "database unavailable (%d request(s) answered 503): %s", failures, _first_line(error)
+        )
+
+    def connected(self) -> None:
+        """Note a new working database connection: the end of an outage, if there was one."""
+        with self._lock:
+            failures, self.failures, self._logged_at = self.failures, 0, None
+        if failures:
+            log.warning("database reachable again after %d failed request(s)", failures)
+
+
+OUTAGE = Outage()
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}"
+
+
 def _create_engine(url: str, config: dict[str, Any]) -> Engine:
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+    engine = _create_sqlite_engine(url, config) if url.startswith("sqlite") else _server_engine(url)
+    # Registered last, so it runs only once the connection is configured and usable.
+    event.listen(engine, "connect", lambda _dbapi, _record: OUTAGE.connected())
+    return engine
+
+
+def _server_engine(url: str) -> Engine:
+    """Return an engine for a database server that survives the server's restarts."""
+    connect_args: dict[str, Any] = {}
+    if make_url(url).get_backend_name() == "postgresql" and "connect_timeout" not in url:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    # pre_ping tests a pooled connection before lending it out (one round trip); after a
+    # restart it finds the dead ones and reconnects, so no request fails on a stale one.
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def _create_sqlite_engine(url: str, config: dict[str, Any]) -> Engine:
     engine = create_engine(url)
     busy_timeout = int(config["SQLITE_BUSY_TIMEOUT_MS"])
 

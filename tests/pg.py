@@ -78,6 +78,8 @@ class PostgresServer:
     folder: Path
     port: int
     process: subprocess.Popen[bytes]
+    command: list[str]
+    user: str | None
 
     def url(self, database: str, driver: str = "postgresql+psycopg") -> str:
         """Return the SQLAlchemy URL of `database` on this server."""
@@ -89,15 +91,33 @@ class PostgresServer:
         with psycopg.connect(conninfo, autocommit=True) as connection:
             connection.execute(statement.encode())
 
-    def stop(self) -> None:
-        """Stop the server by its PID (fast shutdown) and remove its folder."""
+    def shut_down(self) -> None:
+        """Stop the server by its PID with a fast shutdown (as `pg_ctl stop -m fast`), keeping its data."""
         if self.process.poll() is None:
+            # SIGINT is PostgreSQL's fast shutdown: open transactions are rolled back and
+            # clients disconnected, then the server exits cleanly.
             self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(timeout=START_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def start_again(self) -> None:
+        """Start the shut-down server on the same folder and port; return once it accepts queries."""
+        if self.process.poll() is None:
+            raise RuntimeError("the server is still running")
+        self.process = _launch(self.command, self.folder, self.user)
+        _wait_until_ready(self)
+
+    def restart(self) -> None:
+        """Shut down fast and start again, as `pg_ctl restart -m fast` does."""
+        self.shut_down()
+        self.start_again()
+
+    def stop(self) -> None:
+        """Stop the server by its PID (fast shutdown) and remove its folder."""
+        self.shut_down()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -128,21 +148,22 @@ def start() -> PostgresServer:
     options = ["-c", "listen_addresses=127.0.0.1", "-p", str(port), "-k", str(folder)]
     for setting in FAST_SETTINGS:
         options += ["-c", setting]
-    with open(folder / "server.log", "wb") as log:
-        process = subprocess.Popen(
-            [str(binaries / "postgres"), "-D", str(data), *options],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=folder,
-            **_as_user(user),
-        )
-    server = PostgresServer(folder, port, process)
+    command = [str(binaries / "postgres"), "-D", str(data), *options]
+    server = PostgresServer(folder, port, _launch(command, folder, user), command, user)
     try:
         _wait_until_ready(server)
     except BaseException:
         server.stop()
         raise
     return server
+
+
+def _launch(command: list[str], folder: Path, user: str | None) -> subprocess.Popen[bytes]:
+    """Start the postgres process, appending its output to the folder's server.log."""
+    with open(folder / "server.log", "ab") as log:
+        return subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, cwd=folder, **_as_user(user)
+        )
 
 
 def _scratch_folder() -> str | None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy import exc
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from portal.db import DRIVER_CONNECTION_ERRORS, OUTAGE, database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -17,12 +20,19 @@ MESSAGES = {
     429: "Too many requests came from your network in a short time. Please wait a little "
     "and try again.",
     500: "Something went wrong on our side. Please try again in a moment.",
+    503: "The archive is out of reach for a moment. Please try again in a minute.",
 }
+# What a client is asked to wait when the database is out of reach, in seconds.
+DATABASE_RETRY_AFTER = 30
 
 
 def init_app(app: Flask) -> None:
     """Render every HTTP error, and any unexpected exception, as a page of the site."""
     app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(exc.DBAPIError, _database_error)
+    app.register_error_handler(exc.TimeoutError, _database_error)  # no pooled connection free
+    for error_class in DRIVER_CONNECTION_ERRORS:
+        app.register_error_handler(error_class, _database_error)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -32,6 +42,25 @@ def render_error(error: HTTPException) -> tuple[str, int]:
     message = MESSAGES.get(code, error.description or "")
     page = render_template("errors/error.html", code=code, name=error.name, message=message)
     return page, code
+
+
+def unavailable_response() -> Response:
+    """Return the 503 answer for a database out of reach: JSON under /api/, a page elsewhere."""
+    if request.path.startswith("/api/"):
+        response = jsonify(error=MESSAGES[503], status=503)
+        response.status_code = 503
+    else:
+        page, code = render_error(ServiceUnavailable())
+        response = Response(page, code, mimetype="text/html")
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
+def _database_error(error: Exception) -> Response | tuple[str, int]:
+    if not database_unavailable(error):
+        return _unexpected(error)
+    OUTAGE.failed(error)
+    return unavailable_response()
 
 
 def _unexpected(error: Exception) -> tuple[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import re
 import socket
@@ -131,3 +132,29 @@ def csrf_token(client: FlaskClient, path: str) -> str:
     )
     assert found
     return found.group(1)
+
+
+class HoldingMailbox(Mailbox):
+    """A Mailbox that, while holding, keeps each message's DATA unanswered until released.
+
+    A sender is then provably inside its SMTP step. A message whose sender hung up before
+    the answer is not kept: a real server does not deliver what it never acknowledged.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holding = threading.Event()
+        self.released = threading.Event()
+        self.arrived = threading.Event()
+        self.held_from: list[tuple[str, int]] = []  # the (host, port) of each held sender
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        """Hold the answer while `holding` is set, then keep the message if its sender waited."""
+        if self.holding.is_set():
+            self.held_from.append(session.peer)
+            self.arrived.set()
+            while not self.released.is_set():
+                await asyncio.sleep(0.05)  # cancelled by aiosmtpd if the sender hangs up
+            if server.transport is None or server.transport.is_closing():
+                return "421 sender gone"
+        return await super().handle_DATA(server, session, envelope)

@@ -1,4 +1,4 @@
-"""`make bench` keeps working: bench/search.py on a tiny archive prints every figure.
+"""`make bench` and `make bench-load` keep working: on a tiny archive they print every figure.
 
 Nothing here looks at the figures themselves: tests never assert times.
 """
@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from portal.settings import PROJECT_ROOT
 
@@ -44,3 +46,25 @@ def test_the_search_benchmark_runs_and_prints_every_figure(tmp_path: Path) -> No
     ):
         assert line in done.stdout, done.stdout
     assert "errors 0" in done.stdout
+
+
+@pytest.mark.parametrize("mode", [[], ["--during-maintenance"]], ids=["steady", "maintenance"])
+def test_the_load_benchmark_runs_and_prints_every_figure(tmp_path: Path, mode: list[str]) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "GUNICORN_"))}
+    command = [sys.executable, "bench/load.py", "--editions", "25", "--seconds", "1"]
+    command += ["--workdir", str(tmp_path), *mode]
+    done = subprocess.run(
+        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = ["mixed workload", "sign-up POST", "minimal Flask page (ceiling)", "worker RSS"]
+    if mode:
+        lines += ["during maintenance (editions import of 5 new, then index rebuild"]
+    else:
+        lines += ["each route alone", "edition / ceiling", "search / ceiling"]
+    for line in lines:
+        assert line in done.stdout, done.stdout
+    for route in ("edition", "archive", "theme", "search", "sign-up form"):
+        assert f"  {route} " in done.stdout, done.stdout
+    tables = 1 if mode else 2
+    assert done.stdout.count("  errors 0 (target 0)") == tables, done.stdout

@@ -152,10 +152,25 @@ def test_unknown_pages_answer_404_in_the_layout(
 
 
 def test_an_unexpected_error_is_a_page_in_the_layout(app: Flask, client: FlaskClient) -> None:
+    # (A database out of reach is a 503 instead: tests/portal/test_database_errors.py.)
+    def broken() -> str:
+        raise RuntimeError("a bug")
+
+    app.add_url_rule("/broken", "broken", broken)
+    response = client.get("/broken")
+    assert response.status_code == 500
+    assert '<a class="site-name"' in response.text
+    assert "a bug" not in response.text
+
+
+def test_a_database_out_of_reach_is_a_503_page_in_the_layout(
+    app: Flask, client: FlaskClient
+) -> None:
     app.config["DATABASE_URL"] = "sqlite:////nonexistent-folder/portal.sqlite3"
     app.extensions.pop("portal.db", None)
     response = client.get("/editions/")
-    assert response.status_code == 500
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
     assert '<a class="site-name"' in response.text
 
 

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import http.client
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -19,92 +15,25 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Row, create_engine, event, text
+from sqlalchemy import event
 
 from portal.db import get_engine
-from portal.settings import PROJECT_ROOT
 from tests.conftest import DatabaseFactory
-from tests.portal.signup_helpers import Mailbox, free_port, hidden_fields, sign_up
+from tests.portal.serving import PATIENCE, Server, gunicorn, portal_environment, query
+from tests.portal.signup_helpers import Mailbox, hidden_fields, sign_up
 from tests.portal.test_subscribe_form import stored
 
 WORKERS = 3
 DISTINCT = 50
 SAME = 20
-PATIENCE = 90  # seconds; generous, because the machine is shared and slow is not wrong
-
-
-@dataclass(frozen=True)
-class Server:
-    """A running gunicorn: its address, its log and its database."""
-
-    host: str
-    log: Path
-    database: str
-
-
-def _environment(database: str, mailbox: Mailbox, mail_dir: Path, port: int) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("PORTAL_", "GUNICORN_", "FLASK_"))
-    }
-    return env | {
-        "PORTAL_DATABASE_URL": database,
-        "PORTAL_SECRET_KEY": "concurrency-test",
-        "PORTAL_SMTP_HOST": "127.0.0.1",
-        "PORTAL_SMTP_PORT": str(mailbox.port),
-        "PORTAL_SMTP_TLS": "none",
-        "PORTAL_MAIL_DIR": str(mail_dir),
-        "PORTAL_SIGNUP_MIN_SECONDS": "0",
-        "PORTAL_SIGNUP_RATE_LIMIT": "10000 per minute",
-        "PORTAL_SQLITE_BUSY_TIMEOUT_MS": "30000",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": str(WORKERS),
-    }
-
-
-def _wait_until_answering(host: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            connection = http.client.HTTPConnection(host, timeout=5)
-            connection.request("GET", "/subscribe")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-        finally:
-            connection.close()
-    pytest.fail(f"gunicorn did not answer within {PATIENCE} s:\n{log.read_text()}")
 
 
 @pytest.fixture
 def server(tmp_path: Path, make_database: DatabaseFactory, mailbox: Mailbox) -> Iterator[Server]:
     """Return a gunicorn with several workers serving the portal on a fresh database."""
-    database = make_database()
-    port = free_port()
-    log = tmp_path / "gunicorn.log"
-    env = _environment(database, mailbox, tmp_path / "mail", port)
-    # The project's own gunicorn.conf.py (threads, timeouts), but no control socket: its
-    # fixed path in $HOME would clash with a developer's server or another test run.
-    command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
-    command += ["--no-control-socket", "wsgi:app"]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
-        try:
-            _wait_until_answering(f"127.0.0.1:{port}", process, log)
-            yield Server(f"127.0.0.1:{port}", log, database)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=PATIENCE)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    env = portal_environment(make_database(), mailbox, tmp_path / "mail")
+    with gunicorn(env, tmp_path / "gunicorn.log", workers=WORKERS) as running:
+        yield running
 
 
 def _sign_up_over_http(host: str, address: str, start: threading.Barrier) -> int:
@@ -128,18 +57,8 @@ def _sign_up_over_http(host: str, address: str, start: threading.Barrier) -> int
         sending.close()
 
 
-def _query(database: str, sql: str) -> list[Row[Any]]:
-    """Return the rows of one query, read through a connection of our own."""
-    engine = create_engine(database)
-    try:
-        with engine.connect() as connection:
-            return list(connection.execute(text(sql)))
-    finally:
-        engine.dispose()
-
-
 def _outbox(database: str) -> Counter[str]:
-    return Counter(status for (status,) in _query(database, "SELECT status FROM outbox"))
+    return Counter(status for (status,) in query(database, "SELECT status FROM outbox"))
 
 
 def _wait_for_the_outbox_to_drain(database: str, expected: int) -> Counter[str]:
@@ -164,7 +83,7 @@ def test_concurrent_sign_ups_lose_nobody_and_send_no_duplicates(
 
     outbox = _wait_for_the_outbox_to_drain(server.database, DISTINCT + 1)
     assert outbox == Counter({"sent": DISTINCT + 1})
-    rows = _query(server.database, "SELECT email, status FROM subscribers")
+    rows = query(server.database, "SELECT email, status FROM subscribers")
     assert len(rows) == DISTINCT + 1
     assert {email for email, _ in rows} == {a.lower() for a in addresses}
     assert {status for _, status in rows} == {"pending"}
