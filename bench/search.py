@@ -78,6 +78,10 @@ def prepare(workdir: Path, editions: int) -> dict[str, str]:
             report = import_files(files, catalogue)
             print(f"prepared {report.added} demo editions in {workdir}")
         marker.touch()
+    else:  # an archive prepared by older code: bring its schema up to date
+        app = create_app({"DATABASE_URL": env["PORTAL_DATABASE_URL"], "SECRET_KEY": "bench"})
+        with app.app_context():
+            upgrade(get_engine())
     return env
 
 

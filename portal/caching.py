@@ -4,14 +4,18 @@ A page's validators come from one query (the newest edition or theme change and 
 counts, `queries.content_version`), the code and templates that render it, the settings
 that shape it, and its URL. A matching `If-None-Match` or `If-Modified-Since` is answered
 304 before the view runs, so nothing is loaded or rendered. An import changes the
-validators of every page at once: simple, and always right.
+validators of every page at once: simple, and always right. Each worker also keeps the
+pages it rendered, by ETag (PAGE_CACHE_MB), so a page asked for again costs one query.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ParamSpec
 
@@ -47,6 +51,43 @@ def code_version(root: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class _Rendered:
+    body: bytes
+    content_type: str | None
+
+
+class _RenderedPages:
+    """Pages rendered by this worker, by ETag, least recently used first out. An ETag names
+    the content version, code and URL, so a kept page is never stale: an import changes
+    every ETag and the old pages simply age out."""
+
+    def __init__(self) -> None:
+        self._pages: OrderedDict[str, _Rendered] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, etag: str) -> _Rendered | None:
+        with self._lock:
+            page = self._pages.get(etag)
+            if page is not None:
+                self._pages.move_to_end(etag)
+            return page
+
+    def keep(self, etag: str, page: _Rendered, limit: int) -> None:
+        with self._lock:
+            if etag in self._pages or len(page.body) > limit:
+                return
+            self._pages[etag] = page
+            self._size += len(page.body)
+            while self._size > limit:
+                _etag, dropped = self._pages.popitem(last=False)
+                self._size -= len(dropped.body)
+
+
+_rendered = _RenderedPages()
+
+
 def cache_control() -> str:
     """Return the Cache-Control of a cacheable page (PAGE_MAX_AGE; 0 asks every time)."""
     max_age = int(current_app.config["PAGE_MAX_AGE"])
@@ -66,12 +107,16 @@ def cached_page(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]
         key = f"{current_app.extensions[_EXTENSION]}|{version.token}|{request.full_path}"
         etag = hashlib.sha256(key.encode()).hexdigest()[:24]
         changed_at = version.changed_at
-        if is_resource_modified(request.environ, etag=etag, last_modified=changed_at):
+        if not is_resource_modified(request.environ, etag=etag, last_modified=changed_at):
+            response = Response(status=304)
+        elif (kept := _rendered.get(etag)) is not None:
+            response = Response(kept.body, content_type=kept.content_type)
+        else:
             response = make_response(view(*args, **kwargs))
             if response.status_code != 200:
                 return response
-        else:
-            response = Response(status=304)
+            limit = int(current_app.config["PAGE_CACHE_MB"]) * 1_000_000
+            _rendered.keep(etag, _Rendered(response.get_data(), response.content_type), limit)
         response.set_etag(etag)
         if changed_at is not None:
             response.last_modified = changed_at

@@ -47,6 +47,12 @@ SETTINGS: tuple[Setting, ...] = (
         "`-Proto`, `-Host` and `-Port`. 0: those headers are ignored.",
     ),
     Setting(
+        "PAGE_CACHE_MB",
+        16,
+        "Rendered archive, theme, source and feed pages each worker keeps, in megabytes, "
+        "answered again while the archive is unchanged (0: none).",
+    ),
+    Setting(
         "PAGE_MAX_AGE",
         60,
         "Seconds browsers and shared caches may reuse an archive, theme, source or feed page "

@@ -211,3 +211,24 @@ def test_the_sign_up_form_and_its_answers_are_never_cached(
     refused = client.post("/subscribe", data=hidden_fields(form.text) | {"email": "nobody"})
     assert refused.status_code == 422
     assert refused.headers["Cache-Control"] == "no-store" and _no_cache_validators(refused)
+
+
+@pytest.mark.parametrize("path", CACHEABLE)
+def test_a_page_asked_for_again_is_not_rendered_again(
+    app: Flask, site: FlaskClient, path: str
+) -> None:
+    first = site.get(path)
+    with work_done(app) as seen:
+        again = site.get(path)
+    assert again.status_code == 200 and again.data == first.data
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Content-Type"] == first.headers["Content-Type"]
+    assert seen["templates"] == [] and len(seen["sql"]) == 1  # the content version only
+
+
+def test_kept_pages_never_outlive_an_import(
+    site: FlaskClient, seeded: FlaskCliRunner, tmp_path: Path
+) -> None:
+    before = site.get("/editions/").text
+    import_editions(seeded, tmp_path / "july", edition("july", "2021-07-05"))
+    assert "Edition july" not in before and "Edition july" in site.get("/editions/").text
