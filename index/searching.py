@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,7 @@ class _Reader:
     searcher: Any
     days: npt.NDArray[np.int64]
     facets: dict[str, _Facet]
+    _close: Any = None
 
     @classmethod
     def open(cls, build: Path, ix: FileIndex) -> _Reader:
@@ -72,7 +74,14 @@ class _Reader:
         }
         days = np.array(_column(reader, "day"), dtype=np.int64)
         searcher = Searcher(reader, fromindex=ix)
-        return cls(build, generation, searcher, days, facets)
+        opened = cls(build, generation, searcher, days, facets)
+        # A thread that ends drops its reader: close the segment files then, not at exit.
+        opened._close = weakref.finalize(opened, searcher.close)
+        return opened
+
+    def close(self) -> None:
+        """Close the searcher's files (once, however often called)."""
+        self._close()
 
     @property
     def version(self) -> tuple[Path, int]:
@@ -174,7 +183,7 @@ class SearchIndex:
         except Exception as error:
             raise IndexUnavailable(f"the index in {build} cannot be read: {error}") from error
         if current is not None:
-            current.searcher.close()
+            current.close()
         self._local.reader = fresh
         return fresh
 

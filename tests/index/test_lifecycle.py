@@ -122,6 +122,16 @@ def test_many_updates_and_merges_never_duplicate_hits(tmp_path: Path) -> None:
     assert index.status(folder).editions == 40
 
 
+def test_segments_stay_separate_files(folder: Path) -> None:
+    """A compound segment (.seg) is read through a private copy of its postings per searcher."""
+    changed = dataclasses.replace(LIBRARY[0], title="Platforms ate the world", content_hash="new")
+    wanted = {doc.slug: doc.content_hash for doc in LIBRARY} | {changed.slug: "new"}
+    index.update(folder, wanted, lambda slugs: [changed])
+    names = [path.name for path in live_build(folder).iterdir()]
+    assert any(name.endswith(".pst") for name in names)
+    assert not [name for name in names if name.endswith(".seg")]
+
+
 def test_status_counts_documents_and_knows_the_schema(folder: Path) -> None:
     found = index.status(folder)
     assert (found.editions, found.links, found.schema_version) == (3, 5, index.SCHEMA_VERSION)
@@ -180,7 +190,8 @@ def test_facets_stay_right_across_segments_and_undated_editions(tmp_path: Path) 
         for document in whoosh_documents(undated):
             writer.add_document(**document)
         writer.commit(merge=False)
-    assert len(ix.reader().leaf_readers()) == 4
+    with ix.reader() as reader:
+        assert len(reader.leaf_readers()) == 4
     ix.close()
     results = index.SearchIndex(folder).search(SearchRequest("common"))
     assert results.total == 12
