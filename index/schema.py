@@ -7,8 +7,9 @@ from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from index.analysis import spelling_analyzer, text_analyzer
 
-# Bump when the schema or the analysis changes: `index check` then reports a stale index.
-SCHEMA_VERSION = 2
+# Bump when the schema, the analysis or the file layout changes: `index check` then reports a
+# stale index, and `index update` rebuilds it. 3: segments as separate files, not compound.
+SCHEMA_VERSION = 3
 
 
 def build_schema() -> Schema:
