@@ -58,6 +58,9 @@ class SearchResults:
     hits: tuple[Hit, ...]
     facets: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
     suggestion: str | None = None
+    # The index build and generation that answered: the same request and version give the
+    # same results, so a page rendered from them can be kept.
+    version: str = ""
 
     @property
     def pages(self) -> int:

@@ -237,7 +237,9 @@ def _run(
     suggestion = (
         suggest(reader.searcher, parsers, request, parsed, total, count) if parsed else None
     )
-    return SearchResults(request, total, hits, {k: tuple(v) for k, v in facets.items()}, suggestion)
+    version = f"{reader.build.name}/{reader.generation}"
+    kept_facets = {name: tuple(pairs) for name, pairs in facets.items()}
+    return SearchResults(request, total, hits, kept_facets, suggestion, version)
 
 
 def _page_from(

@@ -5,7 +5,9 @@ counts, `queries.content_version`), the code and templates that render it, the s
 that shape it, and its URL. A matching `If-None-Match` or `If-Modified-Since` is answered
 304 before the view runs, so nothing is loaded or rendered. An import changes the
 validators of every page at once: simple, and always right. Each worker also keeps the
-pages it rendered, by ETag (PAGE_CACHE_MB), so a page asked for again costs one query.
+pages it rendered, by ETag (PAGE_CACHE_MB), and asks the database for the content version
+at most once every CONTENT_CHECK_SECONDS, so a page asked for again costs no query at all,
+and an import by another process shows at most that late.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
+import time
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,11 +28,12 @@ from flask.typing import ResponseReturnValue
 from werkzeug.http import is_resource_modified
 
 from portal import queries
-from portal.db import get_session
+from portal.db import get_session, writes_committed
 from portal.settings import PROJECT_ROOT
 
 P = ParamSpec("P")
 _EXTENSION = "portal.caching"
+_CHECKED = "portal.caching.checked"
 # Settings that change what a page says, so a changed value changes every ETag.
 _SHAPING_SETTINGS = ("BASE_URL", "EDITIONS_PER_PAGE", "LINKS_PER_PAGE")
 
@@ -53,8 +58,34 @@ def code_version(root: Path) -> str:
 
 @dataclass(frozen=True)
 class _Rendered:
-    body: bytes
+    """A kept page, compressed: a sixth of the memory, for 0.05 ms per answer."""
+
+    compressed: bytes
     content_type: str | None
+
+    def body(self) -> bytes:
+        return zlib.decompress(self.compressed)
+
+
+def _keep(key: str, body: bytes, content_type: str | None) -> None:
+    limit = int(current_app.config["PAGE_CACHE_MB"]) * 1_000_000
+    _rendered.keep(key, _Rendered(zlib.compress(body, 1), content_type), limit)
+
+
+def rendered_once(key: str, render: Callable[[], str]) -> str:
+    """Return the page `render()` makes, kept by this worker under `key` (which must name
+    everything the page is made from but the archive's content and the code, which this
+    adds). For pages that are not `cached_page`s, such as search results."""
+    if current_app.debug:  # templates reload in debug mode
+        return render()
+    prefix = f"{current_app.extensions[_EXTENSION]}|{content_version().token}|"
+    full = hashlib.sha256((prefix + key).encode()).hexdigest()[:24]
+    kept = _rendered.get(full)
+    if kept is not None:
+        return kept.body().decode()
+    page = render()
+    _keep(full, page.encode(), None)
+    return page
 
 
 class _RenderedPages:
@@ -76,16 +107,35 @@ class _RenderedPages:
 
     def keep(self, etag: str, page: _Rendered, limit: int) -> None:
         with self._lock:
-            if etag in self._pages or len(page.body) > limit:
+            if etag in self._pages or len(page.compressed) > limit:
                 return
             self._pages[etag] = page
-            self._size += len(page.body)
+            self._size += len(page.compressed)
             while self._size > limit:
                 _etag, dropped = self._pages.popitem(last=False)
-                self._size -= len(dropped.body)
+                self._size -= len(dropped.compressed)
 
 
 _rendered = _RenderedPages()
+
+
+@dataclass
+class _Checked:
+    version: queries.ContentVersion
+    at: float
+    writes: int
+
+
+def content_version() -> queries.ContentVersion:
+    """Return the archive's content version, asking the database at most once every
+    CONTENT_CHECK_SECONDS per worker (and at once after this process's own writes)."""
+    checked: _Checked | None = current_app.extensions.get(_CHECKED)
+    now, writes = time.monotonic(), writes_committed()
+    interval = float(current_app.config["CONTENT_CHECK_SECONDS"])
+    if checked is None or checked.writes != writes or now - checked.at >= interval:
+        checked = _Checked(queries.content_version(get_session()), now, writes)
+        current_app.extensions[_CHECKED] = checked
+    return checked.version
 
 
 def cache_control() -> str:
@@ -103,20 +153,19 @@ def cached_page(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]
             # The debugger reloads templates without a restart; the ETag's code digest,
             # worked out once, would then promise an old page. Serve it afresh instead.
             return make_response(view(*args, **kwargs))
-        version = queries.content_version(get_session())
+        version = content_version()
         key = f"{current_app.extensions[_EXTENSION]}|{version.token}|{request.full_path}"
         etag = hashlib.sha256(key.encode()).hexdigest()[:24]
         changed_at = version.changed_at
         if not is_resource_modified(request.environ, etag=etag, last_modified=changed_at):
             response = Response(status=304)
         elif (kept := _rendered.get(etag)) is not None:
-            response = Response(kept.body, content_type=kept.content_type)
+            response = Response(kept.body(), content_type=kept.content_type)
         else:
             response = make_response(view(*args, **kwargs))
             if response.status_code != 200:
                 return response
-            limit = int(current_app.config["PAGE_CACHE_MB"]) * 1_000_000
-            _rendered.keep(etag, _Rendered(response.get_data(), response.content_type), limit)
+            _keep(etag, response.get_data(), response.content_type)
         response.set_etag(etag)
         if changed_at is not None:
             response.last_modified = changed_at

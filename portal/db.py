@@ -20,6 +20,16 @@ log = logging.getLogger(__name__)
 _EXTENSION = "portal.db"
 # Execution option marking a transaction that will write: on SQLite it begins IMMEDIATE.
 _WRITE_OPTION = "portal_write"
+# Write transactions committed by this process: what it caches from the database is
+# rechecked after its own writes at once (portal/caching.py).
+_writes = 0
+
+
+def writes_committed() -> int:
+    """Return how many write transactions this process has committed."""
+    return _writes
+
+
 # A server that drops packets (rather than refusing) would otherwise hold a request for
 # the operating system's TCP timeout, minutes; `?connect_timeout=N` in the URL overrides it.
 CONNECT_TIMEOUT_SECONDS = 5
@@ -57,12 +67,14 @@ def write_transaction() -> Iterator[Session]:
         # A read transaction cannot safely become a write one on SQLite (SQLITE_BUSY_SNAPSHOT).
         session.rollback()
     session.connection(execution_options={_WRITE_OPTION: True})
+    global _writes
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    _writes += 1
 
 
 def close_session(_exc: BaseException | None = None) -> None:

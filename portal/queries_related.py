@@ -13,7 +13,7 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import Edition, Link, edition_themes, link_themes
-from portal.queries import ARCHIVE_ORDER, content_version
+from portal.queries import ARCHIVE_ORDER
 
 RELATED_LIMIT = 3
 # A shared theme says more about an edition's subject than a shared publication does.
@@ -21,10 +21,11 @@ THEME_WEIGHT, SOURCE_WEIGHT = 2, 1
 
 
 def related_editions(
-    session: Session, edition: Edition, limit: int = RELATED_LIMIT
+    session: Session, edition: Edition, version: str, limit: int = RELATED_LIMIT
 ) -> list[Edition]:
-    """Return up to `limit` other editions sharing the most themes and curated sources."""
-    ids = _neighbours(session).related(edition.id, limit)
+    """Return up to `limit` other editions sharing the most themes and curated sources, for
+    the archive's content `version` (`queries.content_version`)."""
+    ids = _neighbours(session, version).related(edition.id, limit)
     found = {e.id: e for e in session.scalars(select(Edition).where(Edition.id.in_(ids)))}
     return [found[i] for i in ids if i in found]
 
@@ -99,9 +100,8 @@ _kept: dict[str, _Neighbours] = {}
 _lock = threading.Lock()
 
 
-def _neighbours(session: Session) -> _Neighbours:
+def _neighbours(session: Session, version: str) -> _Neighbours:
     """Return the neighbours of the archive as it is now, built once per content version."""
-    version = content_version(session).token
     with _lock:
         found = _kept.get(version)
     if found is None:

@@ -47,6 +47,13 @@ SETTINGS: tuple[Setting, ...] = (
         "`-Proto`, `-Host` and `-Port`. 0: those headers are ignored.",
     ),
     Setting(
+        "CONTENT_CHECK_SECONDS",
+        1,
+        "How often each worker asks the database whether the archive changed, for page "
+        "validators and kept pages: an import by another process shows on pages at most this "
+        "late (0: on every request).",
+    ),
+    Setting(
         "PAGE_CACHE_MB",
         16,
         "Rendered archive, theme, source and feed pages each worker keeps, in megabytes, "

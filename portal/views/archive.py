@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template
 
 from portal import queries, queries_related
-from portal.caching import cached_page
+from portal.caching import cached_page, content_version
 from portal.db import get_session
 from portal.views.paging import page_number
 
@@ -72,6 +72,6 @@ def edition(slug: str) -> str:
         edition=found,
         newer=newer,
         older=older,
-        related=queries_related.related_editions(session, found),
+        related=queries_related.related_editions(session, found, content_version().token),
         also_featured=queries_related.also_featured(session, found.links),
     )

@@ -20,6 +20,7 @@ from flask import (
 )
 
 import index
+from portal.caching import rendered_once
 from portal.db import get_session
 from portal.models import link_anchor
 from portal.search import facet_names, get_search_index
@@ -117,17 +118,21 @@ def results() -> tuple[str, int]:
         return render_template("search/unavailable.html", form=request.args), 503
     if found.total and wanted.page > found.pages:
         abort(404)
-    names = facet_names(get_session(), found)
-    page = render_template(
-        "search/results.html",
-        found=found,
-        groups=group_by_edition(found.hits),
-        names=names,
-        active=active_filters(wanted, names),
-        form=request.args,
-        hit_url=hit_url,
-    )
-    return page, 200
+
+    def render() -> str:
+        names = facet_names(get_session(), found)
+        return render_template(
+            "search/results.html",
+            found=found,
+            groups=group_by_edition(found.hits),
+            names=names,
+            active=active_filters(wanted, names),
+            form=request.args,
+            hit_url=hit_url,
+        )
+
+    # The same results (index version) for the same URL make the same page.
+    return rendered_once(f"search|{found.version}|{request.full_path}", render), 200
 
 
 @bp.get("/search/help")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,9 +12,10 @@ from typing import Any
 import pytest
 from flask import Flask, template_rendered
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, update
 
 from portal.db import get_engine
+from portal.models import Edition
 from tests.conftest import ARCHIVE, AppFactory
 from tests.portal.builders import edition, import_editions, link
 from tests.portal.signup_helpers import hidden_fields
@@ -88,7 +90,7 @@ def test_a_matching_etag_is_answered_304_without_rendering(
     assert response.status_code == 304 and response.data == b""
     assert response.headers["ETag"] == etag
     assert response.headers["Cache-Control"] == "public, max-age=60"
-    assert seen["templates"] == [] and len(seen["sql"]) == 1  # the content version only
+    assert seen["templates"] == [] and len(seen["sql"]) <= 1  # the content version at most
 
 
 def test_if_modified_since_is_answered_304(site: FlaskClient) -> None:
@@ -223,7 +225,7 @@ def test_a_page_asked_for_again_is_not_rendered_again(
     assert again.status_code == 200 and again.data == first.data
     assert again.headers["ETag"] == first.headers["ETag"]
     assert again.headers["Content-Type"] == first.headers["Content-Type"]
-    assert seen["templates"] == [] and len(seen["sql"]) == 1  # the content version only
+    assert seen["templates"] == [] and len(seen["sql"]) <= 1  # the content version at most
 
 
 def test_kept_pages_never_outlive_an_import(
@@ -232,3 +234,27 @@ def test_kept_pages_never_outlive_an_import(
     before = site.get("/editions/").text
     import_editions(seeded, tmp_path / "july", edition("july", "2021-07-05"))
     assert "Edition july" not in before and "Edition july" in site.get("/editions/").text
+
+
+@pytest.mark.parametrize(("interval", "seen_at_once"), [(3600, False), (0, True)])
+def test_a_change_by_another_process_shows_within_the_check_interval(
+    make_app: AppFactory, tmp_path: Path, interval: int, seen_at_once: bool
+) -> None:
+    """Writes by this process are seen at once; another process's (an import run by the
+    editor) after at most CONTENT_CHECK_SECONDS."""
+    app = make_app(CONTENT_CHECK_SECONDS=interval)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["editions", "import", str(ARCHIVE)]).exit_code == 0
+    client = app.test_client()
+    before = client.get("/editions/")
+    assert before.status_code == 200
+    with app.app_context():
+        engine = get_engine()
+    elsewhere = create_engine(engine.url)  # not through portal.db: as another process would
+    with elsewhere.begin() as other:
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+        other.execute(update(Edition).values(title="Retitled elsewhere", updated_at=later))
+    elsewhere.dispose()
+    after = client.get("/editions/")
+    assert ("Retitled elsewhere" in after.text) is seen_at_once
+    assert (after.headers["ETag"] != before.headers["ETag"]) is seen_at_once

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, template_rendered
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from portal.search import index_folder
@@ -119,6 +120,27 @@ def test_script_in_content_comes_out_escaped(
     assert "&lt;<mark>script</mark>&gt;" in page
     hit = client.get("/api/search?q=script").json["hits"][0]  # type: ignore[index]
     assert "&lt;<mark>script</mark>&gt;" in hit["snippet"]
+
+
+def test_a_kept_results_page_follows_the_index(
+    app: Flask, indexed: FlaskClient, tmp_path: Path
+) -> None:
+    """A worker keeps the results page it rendered, until the index or the archive changes."""
+    before = indexed.get("/search?q=script")
+    rendered: list[str] = []
+
+    def on_render(_app: Flask, template: Any, **_: object) -> None:
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(on_render, app):
+        assert indexed.get("/search?q=script").data == before.data
+        assert indexed.get("/search?q=scripts").status_code == 200  # another page: rendered
+    assert rendered == ["search/results.html"]
+    text = (Path(__file__).parents[1] / "fixtures" / "search" / "careers.md").read_text()
+    (tmp_path / "careers.md").write_text(text)
+    assert app.test_cli_runner().invoke(args=["editions", "import", str(tmp_path)]).exit_code == 0
+    after = indexed.get("/search?q=script").text
+    assert "&lt;<mark>script</mark>&gt;" in after and after != before.text
 
 
 def test_facets_add_and_remove_filters(indexed: FlaskClient) -> None:
