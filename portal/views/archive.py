@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template, request
 
 from portal import queries, queries_related
 from portal.db import get_session
+from portal.search import highlight_terms
 from portal.views.paging import page_number
 
 bp = Blueprint("archive", __name__)
@@ -55,7 +56,7 @@ def _archive_page(year: int | None, month: int | None) -> str:
 
 @bp.get("/editions/<slug>")
 def edition(slug: str) -> str:
-    """Show one edition in full."""
+    """Show one edition in full, marking the words of `?hl=` (a search's words) in its text."""
     session = get_session()
     found = queries.get_edition(session, slug)
     if found is None:
@@ -68,4 +69,5 @@ def edition(slug: str) -> str:
         older=older,
         related=queries_related.related_editions(session, found),
         also_featured=queries_related.also_featured(session, found.links),
+        hl=highlight_terms(request.args.get("hl", "")),
     )
