@@ -168,8 +168,10 @@
   }
 
   function show(statusNodes, resultsNodes) {
+    const focusWasInResults = results.contains(document.activeElement);
     status.replaceChildren(...statusNodes);
     results.replaceChildren(...resultsNodes);
+    if (focusWasInResults) box.focus(); // the focused link is gone: never leave focus on nothing
   }
 
   function showError(message) {

@@ -53,5 +53,9 @@ def test_every_page_names_its_icons_manifest_and_theme_colours(client: FlaskClie
     assert manifest["href"] == "/static/manifest.webmanifest"
     assert links_with(tags, "apple-touch-icon")
     page = client.get("/").text
-    assert '<meta name="theme-color" content="#fdfcf9" media="(prefers-color-scheme: light)">' in page
-    assert '<meta name="theme-color" content="#16161a" media="(prefers-color-scheme: dark)">' in page
+    assert (
+        '<meta name="theme-color" content="#fdfcf9" media="(prefers-color-scheme: light)">' in page
+    )
+    assert (
+        '<meta name="theme-color" content="#16161a" media="(prefers-color-scheme: dark)">' in page
+    )
