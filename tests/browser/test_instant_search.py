@@ -5,11 +5,13 @@ These need JavaScript; test_journeys.py runs the same searches with it off.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, Route, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.test_journeys import LANDED_ON_A_LINK, expect_targeted
 
@@ -165,3 +167,28 @@ def test_snippets_are_rendered_as_text_and_marks(page: Page) -> None:
     expect(snippet).to_contain_text('<script>alert("x")</script> and <b>bold</b>')
     expect(snippet.locator("mark").first).to_have_text("script")
     expect(snippet.locator("script, b")).to_have_count(0)
+
+
+def test_a_late_answer_never_replaces_a_newer_one(page: Page) -> None:
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)  # answered below, in the order the test chooses
+
+    page.goto("/search")
+    page.route(re.compile(r"/api/search\?"), hold)
+    type_search(page, "flywheel")
+    page.wait_for_function("() => document.getElementById('search-results').ariaBusy === 'true'")
+    page.locator("#search-q").press_sequentially(" economics")
+    expect(page.locator("#search-q")).to_have_value("flywheel economics")
+    while len(held) < 2:
+        page.wait_for_timeout(50)
+    newest, stale = held[-1], held[0]
+    newest.fulfill(response=newest.fetch())
+    expect(page.locator("#search-status")).to_contain_text("1 result for “flywheel economics”")
+    stale_answer = {"total": 9, "pages": 1, "facets": {}, "names": {}, "hits": [], "query": "x"}
+    with contextlib.suppress(PlaywrightError):  # the page may have dropped the aborted request
+        stale.fulfill(json=stale_answer)
+    page.wait_for_timeout(300)
+    expect(page.locator("#search-status")).to_contain_text("1 result for “flywheel economics”")
+    expect(page.locator("a.hit-title")).to_have_text([FLYWHEEL])
