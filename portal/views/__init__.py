@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from flask import Flask
 
 from portal.models import Edition
-from portal.search import marked
 from portal.views import archive, discovery, errors, feeds, meta, search, sources, subscribe, themes
 
 
@@ -27,7 +26,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(edition_date)
     app.add_template_filter(month_name)
     app.add_template_filter(groupby_month)
-    app.add_template_filter(marked)
 
 
 def edition_date(value: dt.date | str | None) -> str:

@@ -6,10 +6,11 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from portal import queries, queries_related
 from portal.db import get_session
-from portal.search import highlight_terms
+from portal.search import highlight_terms, marked
 from portal.views.paging import page_number
 
 bp = Blueprint("archive", __name__)
+bp.add_app_template_filter(marked)  # `{{ text|marked(hl) }}`: a search's words in <mark>
 
 RECENT_ON_HOME = 6
 
