@@ -6,6 +6,7 @@ imports Flask, SQLAlchemy or the portal.
 """
 
 from index.documents import EditionDocument, LinkDocument
+from index.marking import highlight_terms, highlight_words, mark
 from index.query import QueryError
 from index.results import Hit, SearchRequest, SearchResults, Sort
 from index.schema import SCHEMA_VERSION
@@ -35,6 +36,9 @@ __all__ = [
     "SearchRequest",
     "SearchResults",
     "Sort",
+    "highlight_terms",
+    "highlight_words",
+    "mark",
     "rebuild",
     "status",
     "summary",

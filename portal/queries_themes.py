@@ -32,6 +32,11 @@ class YearCount:
     editions: int
     links: int
 
+    @property
+    def tagged(self) -> int:
+        """Return the editions and links tagged that year together (the height of its bar)."""
+        return self.editions + self.links
+
 
 def theme_memberships() -> Subquery:
     """Return (edition_id, theme_id) for every theme of an edition or of one of its links."""

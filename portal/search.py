@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from flask import Flask, current_app
+from markupsafe import Markup
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -125,3 +126,21 @@ def facet_names(session: Session, results: index.SearchResults) -> dict[str, dic
 
 def _pairs(session: Session, query: Select[str, str]) -> dict[str, str]:
     return dict(session.execute(query).all())
+
+
+def highlight_param(query: str) -> str:
+    """Return the `?hl=` value that lands a result on its edition: the query's wanted words."""
+    return " ".join(index.highlight_words(query))
+
+
+def highlight_terms(hl: str) -> frozenset[str]:
+    """Return the index terms of a `?hl=` value (bounded; unwanted words and fields dropped)."""
+    return index.highlight_terms(hl)
+
+
+def marked(text: str, terms: frozenset[str] | None = None) -> str | Markup:
+    """Return text with the terms' words in <mark>, or unchanged (for autoescaping) without terms."""
+    if not terms:
+        return text
+    # Safe: index.mark escapes every character and adds only <mark> tags (tests/portal/test_highlight.py).
+    return Markup(index.mark(text, terms))

@@ -40,8 +40,10 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(groupby_month)
 
 
-def edition_date(value: dt.date | None) -> str:
-    """Return a date as readers write it ("7 June 2021"), or "Date unknown"."""
+def edition_date(value: dt.date | str | None) -> str:
+    """Return a date (or an ISO date, as search hits carry it) as readers write it ("7 June 2021")."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value) if value else None
     return f"{value.day} {value:%B %Y}" if value else "Date unknown"
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template, request
 
 from portal import queries, queries_related
 from portal.caching import cached_page, content_version
 from portal.db import get_session
+from portal.search import highlight_terms, marked
 from portal.views.paging import page_number
 
 bp = Blueprint("archive", __name__)
+bp.add_app_template_filter(marked)  # `{{ text|marked(hl) }}`: a search's words in <mark>
 
 RECENT_ON_HOME = 6
 
@@ -61,7 +63,7 @@ def _archive_page(year: int | None, month: int | None) -> str:
 @bp.get("/editions/<slug>")
 @cached_page
 def edition(slug: str) -> str:
-    """Show one edition in full."""
+    """Show one edition in full, marking the words of `?hl=` (a search's words) in its text."""
     session = get_session()
     found = queries.get_edition(session, slug)
     if found is None:
@@ -74,4 +76,5 @@ def edition(slug: str) -> str:
         older=older,
         related=queries_related.related_editions(session, found, content_version().token),
         also_featured=queries_related.also_featured(session, found.links),
+        hl=highlight_terms(request.args.get("hl", "")),
     )

@@ -1,10 +1,10 @@
-"""Documents for crawlers and browsers: the sitemap, robots.txt and the OpenSearch description."""
+"""Documents for crawlers and browsers: the sitemap, robots.txt, OpenSearch and /favicon.ico."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app, send_from_directory
 
 from portal import queries_sitemap
 from portal.caching import cached_page
@@ -48,6 +48,13 @@ def opensearch() -> Response:
         LANGUAGE,
     )
     return Response(document, content_type=f"{OPENSEARCH_TYPE}; charset=utf-8")
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Return the site icon where browsers and feed readers look for it unasked."""
+    folder = current_app.static_folder or "static"
+    return send_from_directory(folder, "favicon.ico", mimetype="image/vnd.microsoft.icon")
 
 
 def _pages() -> Iterator[Lastmod]:

@@ -23,7 +23,7 @@ import index
 from portal.caching import rendered_once
 from portal.db import get_session
 from portal.models import link_anchor
-from portal.search import facet_names, get_search_index
+from portal.search import facet_names, get_search_index, highlight_param
 
 bp = Blueprint("search", __name__)
 
@@ -57,12 +57,15 @@ def search_request() -> index.SearchRequest:
     return index.SearchRequest(q, theme, year, source, sort, int(page), size)
 
 
-def hit_url(hit: index.Hit) -> str:
-    """Return the portal address of a hit: the edition, or the exact link on its page."""
-    if hit.kind == "edition" or hit.position is None:
-        return url_for("archive.edition", slug=hit.edition_slug)
-    anchor = link_anchor(hit.section or "curated", hit.position)
-    return url_for("archive.edition", slug=hit.edition_slug, _anchor=anchor)
+def hit_url(hit: index.Hit, hl: str = "") -> str:
+    """Return the portal address of a hit: the edition, or the exact link on its page.
+
+    `hl` (the searched words) makes the edition page mark them: `?hl=<words>#link-N`.
+    """
+    anchor = None
+    if hit.kind == "link" and hit.position is not None:
+        anchor = link_anchor(hit.section or "curated", hit.position)
+    return url_for("archive.edition", slug=hit.edition_slug, hl=hl or None, _anchor=anchor)
 
 
 @bp.app_template_global()
@@ -129,6 +132,7 @@ def results() -> tuple[str, int]:
             active=active_filters(wanted, names),
             form=request.args,
             hit_url=hit_url,
+            hl=highlight_param(wanted.q),
         )
 
     # The same results (index version) for the same URL make the same page.
@@ -176,6 +180,7 @@ def _json_body(found: index.SearchResults) -> bytes:
 
 
 def _as_json(found: index.SearchResults) -> dict[str, object]:
+    hl = highlight_param(found.request.q)
     return {
         "query": found.request.q,
         "total": found.total,
@@ -183,11 +188,13 @@ def _as_json(found: index.SearchResults) -> dict[str, object]:
         "pages": found.pages,
         "suggestion": found.suggestion,
         "facets": {name: dict(pairs) for name, pairs in found.facets.items()},
+        # Display names of the theme and source slugs in facets and hits, for instant search.
+        "names": facet_names(get_session(), found),
         "hits": [
             {
                 "kind": hit.kind,
                 "title": hit.title,
-                "url": hit_url(hit),
+                "url": hit_url(hit, hl),
                 "edition": {
                     "slug": hit.edition_slug,
                     "title": hit.edition_title,

@@ -116,3 +116,18 @@ def mail_link(text: str, site: Site, path: str) -> str:
     found = re.search(re.escape(site.url) + path, text)
     assert found, text
     return found.group(0)
+
+
+def test_search_lands_on_the_link_with_the_words_marked(page: Page) -> None:
+    page.goto("/search")
+    page.locator("#search-q").fill("flywheel economics")
+    page.locator("#search-q").press("Enter")  # a page load without JavaScript, instant with it
+    hit = page.locator("a.hit-title", has_text="Flywheel economics for subscription products")
+    expect(hit).to_have_attribute("href", re.compile(r"\?hl=flywheel\+economics#link-1$"))
+    hit.click()
+    page.wait_for_url(LANDED_ON_A_LINK)
+    expect_targeted(page)
+    expect(page.locator(":target h3 mark")).to_have_text(["Flywheel", "economics"])
+    expect(page.locator(".intro mark, .highlights mark")).to_have_count(0)
+    canonical = page.locator("link[rel=canonical]").get_attribute("href") or ""
+    assert canonical.endswith("/editions/flywheel-headline")

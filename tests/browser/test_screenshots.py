@@ -16,9 +16,10 @@ from tests.browser.conftest import ARTIFACTS, Site
 SCREENSHOTS = ARTIFACTS / "screenshots"
 PAGES = {
     "home": "/",
-    "edition": "/editions/flywheel-headline#link-1",
+    "edition": "/editions/flywheel-headline?hl=flywheel+economics#link-1",
     "search": "/search?q=flywheel",
     "theme": "/themes/strategy",
+    "source": "/sources/growth-review",
     "subscribe": "/subscribe",
 }
 

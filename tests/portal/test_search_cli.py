@@ -82,7 +82,7 @@ def test_an_imported_edition_is_searchable_at_once(
     (tmp_path / "zeppelins.md").write_text(text)
     assert run(seeded, "editions", "import", str(tmp_path / "zeppelins.md"))[0] == 0
     hits = client.get("/api/search?q=zeppelin").json["hits"]  # type: ignore[index]
-    assert [hit["url"] for hit in hits] == ["/editions/zeppelins#link-1"]
+    assert [hit["url"] for hit in hits] == ["/editions/zeppelins?hl=zeppelin#link-1"]
 
 
 def test_rebuild_while_searching_never_fails_a_search(

@@ -25,7 +25,7 @@ def indexed(seeded: FlaskCliRunner, client: FlaskClient) -> FlaskClient:
 def test_stakeholder_finds_the_stakeholder_alignment_post(indexed: FlaskClient) -> None:
     page = indexed.get("/search?q=stakeholder").text
     assert "An exercise in stakeholder alignment" in page
-    assert f'href="{PLATFORMS}#post-1"' in page
+    assert f'href="{PLATFORMS}?hl=stakeholder#post-1"' in page
 
 
 def test_a_misspelling_suggests_the_word(indexed: FlaskClient) -> None:
@@ -37,7 +37,7 @@ def test_a_misspelling_suggests_the_word(indexed: FlaskClient) -> None:
 
 def test_a_phrase_lands_on_the_exact_link(indexed: FlaskClient) -> None:
     page = indexed.get('/search?q="internal scaling"').text
-    assert f'href="{PLATFORMS}#link-1"' in page
+    assert f'href="{PLATFORMS}?hl=internal+scaling#link-1"' in page
     assert "<mark>internal</mark>" in page or "<mark>scaling</mark>" in page
 
 
@@ -82,10 +82,15 @@ def test_the_api_without_a_query_is_400(indexed: FlaskClient) -> None:
 
 def test_the_json_has_the_documented_shape(indexed: FlaskClient) -> None:
     data = indexed.get("/api/search?q=platforms").json
-    assert set(data) == {"query", "total", "page", "pages", "suggestion", "facets", "hits"}  # type: ignore[arg-type]
+    assert set(data) == {  # type: ignore[arg-type]
+        *("query", "total", "page", "pages", "suggestion", "facets", "names", "hits")
+    }
     assert (data["query"], data["page"], data["pages"]) == ("platforms", 1, 1)  # type: ignore[index]
     assert set(data["facets"]) == {"theme", "year", "source"}  # type: ignore[index]
     assert data["facets"]["theme"]["platforms"] >= 1  # type: ignore[index]
+    assert data["names"]["theme"]["platforms"] == "Platforms"  # type: ignore[index]
+    assert set(data["names"]["source"]) == set(data["facets"]["source"])  # type: ignore[index]
+    assert data["names"]["source"]["stratechery"] == "Stratechery"  # type: ignore[index]
     assert data["total"] == len(data["hits"]) >= 2  # type: ignore[index]
     for hit in data["hits"]:  # type: ignore[index]
         assert set(hit) == {

@@ -45,6 +45,14 @@ def test_a_source_page_shows_its_links_with_their_editions(
     assert "How AWS came to be" not in page
 
 
+def test_links_from_one_edition_name_it_once(client: FlaskClient, seeded: FlaskCliRunner) -> None:
+    page = client.get("/sources/i-manage-products").text
+    assert page.count('in <a href="/editions/will-platforms-conquer-the-world">') == 1
+    assert page.count("the same edition</p>") == 2
+    hidden = '<span class="visually-hidden">in Will platforms conquer the world?, </span>'
+    assert page.count(hidden) == 2  # still said to screen readers, link by link
+
+
 def test_bylines_on_edition_pages_link_to_source_pages(
     client: FlaskClient, seeded: FlaskCliRunner
 ) -> None:
