@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from portal import create_app, migrate
+from portal import create_app, migrate, settings
 from tests import pg
 from tests.conftest import ARCHIVE
 from tests.portal.serving import PATIENCE, Server, gunicorn, portal_environment
@@ -27,6 +27,7 @@ from tests.portal.signup_helpers import Mailbox
 PAGES = ("/", "/editions/", "/editions/will-platforms-conquer-the-world", "/themes/platforms")
 # A refused connection is answered at once; this bounds a 503 with time to spare on a busy machine.
 PROMPT = 5.0
+CONTENT_CHECK_SECONDS = settings.defaults()["CONTENT_CHECK_SECONDS"]
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,9 @@ def test_postgresql_stopped_answers_503_and_started_again_answers_200(
     workers = server.workers()
 
     own_postgres.shut_down()
+    # A page a worker rendered is answered from memory until the worker next asks the
+    # database for the content version (CONTENT_CHECK_SECONDS); after that, 503s.
+    time.sleep(CONTENT_CHECK_SECONDS + 0.5)
     down = _all_pages(server.host)
     assert {a.status for a in down} == {503}, server.tail()
     assert {a.retry_after for a in down} == {"30"}
