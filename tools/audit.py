@@ -43,10 +43,6 @@ PAGES = {
 # The lowest score (0-100) each category may have on any page.
 TARGETS = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}
 LIGHTHOUSE_SECONDS = 180
-# Known failures accepted for now: an audit's id and the address all its items must name.
-# The favicon comes with the UI work on another branch; until it is merged, Chromium logs
-# the 404 of /favicon.ico as a console error (best practices 96 instead of 100).
-TOLERATED = {"errors-in-console": "/favicon.ico"}
 
 
 def lighthouse(url: str, report: Path, profile: Path) -> dict[str, Any]:
@@ -90,28 +86,17 @@ def failing_audits(report: dict[str, Any], category: str) -> list[dict[str, Any]
     return failed
 
 
-def is_tolerated(audit: dict[str, Any]) -> bool:
-    """Return whether every item of a failed audit is a known failure accepted for now."""
-    path = TOLERATED.get(audit["id"])
-    items = audit.get("details", {}).get("items", [])
-    if path is None or not items:
-        return False
-    return all(str(item.get("sourceLocation", {}).get("url")).endswith(path) for item in items)
-
-
-def shortfalls(report: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """Return (failed audits, tolerated audits) of the categories below their targets."""
+def shortfalls(report: dict[str, Any]) -> list[str]:
+    """Return the failed audits of the categories below their targets."""
     found = scores(report)
-    failed, tolerated = [], []
+    failed = []
     for category in TARGETS:
         score = found[category]
         if score is not None and score >= TARGETS[category]:
             continue
         audits = failing_audits(report, category) if score is not None else []
-        bad = [a for a in audits if not is_tolerated(a)] if audits else [{"title": "no score"}]
-        failed += [f"{category}: {describe(a)}" for a in bad]
-        tolerated += [f"{category}: {describe(a)}" for a in audits if a not in bad]
-    return failed, tolerated
+        failed += [f"{category}: {describe(a)}" for a in audits or [{"title": "no score"}]]
+    return failed
 
 
 def describe(audit: dict[str, Any]) -> str:
@@ -168,16 +153,11 @@ def audit(url: str, pages: dict[str, str], folder: Path, reports: Path) -> list[
     """Run Lighthouse on each page, print its scores, and return what fell short."""
     print(f"{'page':<12}" + "".join(f"{name:>16}" for name in TARGETS))
     problems: list[str] = []
-    notes: list[str] = []
     for page, path in pages.items():
         report = steady_report(url + path, reports / page, folder / f"profile-{page}")
         cells = "".join(f"{'-' if s is None else s:>16}" for s in scores(report).values())
         print(f"{page:<12}{cells}", flush=True)
-        failed, tolerated = shortfalls(report)
-        notes += [f"{page}: {audit} (tolerated for now)" for audit in tolerated]
-        problems += [f"{page} ({path}): {audit}" for audit in failed]
-    if notes:
-        print(*notes, sep="\n")
+        problems += [f"{page} ({path}): {audit}" for audit in shortfalls(report)]
     return problems
 
 

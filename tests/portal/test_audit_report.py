@@ -1,4 +1,4 @@
-"""`make audit` reads Lighthouse's JSON report: scores, failed audits and tolerated ones.
+"""`make audit` reads Lighthouse's JSON report: its scores and failed audits.
 
 The report is a real one of /search (Lighthouse 12.8.2), trimmed to what tools/audit.py reads.
 Lighthouse itself is not run here: a run takes half a minute a page; `make audit` runs it.
@@ -39,19 +39,14 @@ def test_scores_are_percentages(report: dict[str, Any]) -> None:
     assert set(scores(report)) == set(TARGETS)
 
 
-def test_the_favicon_404_alone_is_tolerated(report: dict[str, Any]) -> None:
-    assert shortfalls(report) == (
-        [],
-        ["best-practices: Browser errors were logged to the console"],
-    )
+def test_a_console_error_fails_best_practices(report: dict[str, Any]) -> None:
+    """The report was taken before the favicon existed: Chromium logged its 404."""
+    assert shortfalls(report) == ["best-practices: Browser errors were logged to the console"]
 
 
-def test_another_console_error_is_not_tolerated(report: dict[str, Any]) -> None:
-    items = report["audits"]["errors-in-console"]["details"]["items"]
-    items.append({"source": "javascript", "sourceLocation": {"url": "http://x/static/app.js"}})
-    failed, tolerated = shortfalls(report)
-    assert failed == ["best-practices: Browser errors were logged to the console"]
-    assert tolerated == []
+def test_a_report_meeting_every_target_has_no_shortfalls(report: dict[str, Any]) -> None:
+    report["categories"]["best-practices"]["score"] = 1
+    assert shortfalls(report) == []
 
 
 @pytest.mark.parametrize(
@@ -65,8 +60,9 @@ def test_another_console_error_is_not_tolerated(report: dict[str, Any]) -> None:
 def test_a_category_below_its_target_names_its_failed_audits(
     report: dict[str, Any], category: str, audit: str, score: float
 ) -> None:
+    report["categories"]["best-practices"]["score"] = 1
     fail(report, category, audit, score)
-    failed, _tolerated = shortfalls(report)
+    failed = shortfalls(report)
     assert len(failed) == 1
     assert failed[0].startswith(f"{category}: {report['audits'][audit]['title']}")
 
@@ -74,4 +70,4 @@ def test_a_category_below_its_target_names_its_failed_audits(
 def test_a_category_lighthouse_could_not_score_fails(report: dict[str, Any]) -> None:
     report["categories"]["seo"]["score"] = None
     assert scores(report)["seo"] is None
-    assert shortfalls(report)[0] == ["seo: no score"]
+    assert "seo: no score" in shortfalls(report)
