@@ -43,6 +43,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def child_pids(pid: int) -> list[int]:
+    """Return the PIDs of a process's children (a gunicorn master's workers), from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The parent's PID is the second field after the name, which is in parentheses.
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while we looked
+        if parent == pid:
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
 class Gunicorn:
     """A gunicorn server on 127.0.0.1 for the length of a `with` block, stopped by its PID."""
 
@@ -74,16 +88,7 @@ class Gunicorn:
     def workers(self) -> list[int]:
         """Return the PIDs of the server's worker processes."""
         assert self.process is not None
-        found = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                # The parent's PID is the second field after the name, which is in parentheses.
-                parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue  # the process ended while we looked
-            if parent == self.process.pid:
-                found.append(int(stat.parent.name))
-        return sorted(found)
+        return child_pids(self.process.pid)
 
     def __exit__(self, *_exc: object) -> None:
         if self.process is not None:

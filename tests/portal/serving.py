@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import Row, create_engine, text
 
+from bench.http_load import child_pids
 from portal.settings import PROJECT_ROOT
 from tests.portal.signup_helpers import Mailbox, free_port, hidden_fields
 
@@ -34,16 +35,7 @@ class Server:
 
     def workers(self) -> list[int]:
         """Return the PIDs of the master's worker processes (our own grandchildren)."""
-        found = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                # The parent's PID is the second field after the name, which is in parentheses.
-                parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue  # the process ended while we looked
-            if parent == self.process.pid:
-                found.append(int(stat.parent.name))
-        return sorted(found)
+        return child_pids(self.process.pid)
 
     def tail(self, characters: int = 6000) -> str:
         """Return the end of the gunicorn log, for failure messages."""
