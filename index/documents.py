@@ -48,30 +48,19 @@ def whoosh_documents(edition: EditionDocument) -> Iterator[dict[str, Any]]:
     }
     if edition.date:
         common["year"] = str(edition.date.year)
-    yield common | _with_all(
-        {
-            "key": f"edition:{edition.slug}",
-            "kind": "edition",
-            "title": edition.title,
-            "highlights": "\n".join(edition.highlights),
-            "body": "\n\n".join(edition.intro),
-            "theme": " ".join(edition.themes),
-            "theme_set": " ".join(edition.themes).encode(),
-            "content_hash": edition.content_hash,
-            "spell": " ".join((edition.title, *edition.highlights, *edition.intro)),
-        }
-    )
+    yield common | {
+        "key": f"edition:{edition.slug}",
+        "kind": "edition",
+        "title": edition.title,
+        "highlights": "\n".join(edition.highlights),
+        "body": "\n\n".join(edition.intro),
+        "theme": " ".join(edition.themes),
+        "theme_set": " ".join(edition.themes).encode(),
+        "content_hash": edition.content_hash,
+        "spell": " ".join((edition.title, *edition.highlights, *edition.intro)),
+    }
     for link in edition.links:
-        yield common | _with_all(_link_fields(edition.slug, link))
-
-
-def _with_all(fields: dict[str, Any]) -> dict[str, Any]:
-    """Add the catch-all field: the text of every field that plain words search."""
-    text = (
-        fields.get(name, "")
-        for name in ("title", "highlights", "body", "link_text", "author", "source")
-    )
-    return fields | {"all": "\n\n".join(part for part in text if part)}
+        yield common | _link_fields(edition.slug, link)
 
 
 def _link_fields(slug: str, link: LinkDocument) -> dict[str, Any]:

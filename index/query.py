@@ -53,16 +53,14 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    """The query to rank with, the same query for matching only, the kind of document, and words.
+    """The query, the kind of document, and words.
 
-    `query` spreads plain words over the weighted fields; `match` finds exactly the same
-    documents through the catch-all field, far more cheaply, for totals and facet counts;
-    `phrase`, for a query of plain words, finds them next to each other in a document's text,
-    to lift such documents in the ranking.
+    `query` spreads plain words over the weighted fields; `phrase`, for a query of plain
+    words, finds them next to each other in a document's text, to lift such documents in the
+    ranking.
     """
 
     query: Query
-    match: Query
     kind: str | None
     words: tuple[str, ...]
     phrase: re.Pattern[str] | None = None
@@ -70,15 +68,14 @@ class ParsedQuery:
 
 @dataclass(frozen=True)
 class Parsers:
-    """The ranking parser and the matching parser of the reader's query language."""
+    """The parser of the reader's query language, spreading words over the weighted fields."""
 
     ranking: QueryParser
-    matching: QueryParser
 
 
 def make_parsers(schema: object) -> Parsers:
     """Return the parsers of the reader's query language."""
-    return Parsers(_parser(schema, FIELD_BOOSTS), _parser(schema, {"all": 1.0}))
+    return Parsers(_parser(schema, FIELD_BOOSTS))
 
 
 def _parser(schema: object, boosts: dict[str, float]) -> QueryParser:
@@ -108,7 +105,7 @@ def parse(parsers: Parsers, text: str) -> ParsedQuery:
     kind = {"intro": "edition", "links": "link"}[kinds.pop()] if len(kinds) == 1 else None
     parser = parsers.ranking
     try:
-        query, match = parser.parse(text), parsers.matching.parse(text)
+        query = parser.parse(text)
     except Exception as error:  # Whoosh's parser can fail in many ways on odd input
         raise QueryError("This search could not be understood; try plain words.") from error
     if not _has_positive(query):
@@ -116,7 +113,7 @@ def parse(parsers: Parsers, text: str) -> ParsedQuery:
             "Add a word to look for: this search has only punctuation, very common words or words to leave out."
         )
     phrase = _phrase(text) if _PLAIN.match(text) and not _OPERATORS & set(text.split()) else None
-    return ParsedQuery(query, match, kind, _words(text), phrase)
+    return ParsedQuery(query, kind, _words(text), phrase)
 
 
 def _phrase(text: str) -> re.Pattern[str] | None:

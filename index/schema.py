@@ -8,7 +8,8 @@ from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from index.analysis import spelling_analyzer, text_analyzer
 
 # Bump when the schema, the analysis or the file layout changes: `index check` then reports a
-# stale index, and `index update` rebuilds it. 3: segments as separate files, not compound.
+# stale index, and `index update` rebuilds it. 3: segments as separate files, not compound,
+# and no catch-all field (totals come from the ranking arrays, index/ranking.py).
 SCHEMA_VERSION = 3
 
 
@@ -55,9 +56,6 @@ def build_schema() -> Schema:
         url=STORED(),
         # The edition's content hash (editions only): `index update` re-indexes what changed.
         content_hash=STORED(),
-        # Every searchable word of the document in one field, not stored: counting and facets
-        # intersect one posting list per word here instead of a union over six fields.
-        all=TEXT(analyzer=text),
         # Every word, unstemmed: the source of "did you mean" suggestions.
         spell=TEXT(analyzer=spelling_analyzer(), spelling=True),
     )

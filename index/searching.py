@@ -277,7 +277,7 @@ def _page_through_whoosh(
     ranked, seen = _ranked(reader, query, filters, None if every else window, newest, window)
     if seen is None:
         assert parsed is not None  # without a query, filters alone are answered above
-        match = And([parsed.match, *filters]) if filters else parsed.match
+        match = And([parsed.query, *filters]) if filters else parsed.query
         seen = term_docs.matching(reader.searcher, match, reader.version)
     matched = np.zeros(len(reader.days), dtype=np.bool_)
     matched[np.fromiter(seen, dtype=np.int64, count=len(seen))] = True

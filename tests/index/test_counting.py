@@ -32,7 +32,7 @@ QUERIES = [
 
 def whoosh_and_ours(folder: Path, text: str) -> tuple[set[int], set[int]]:
     ix = whoosh_index.open_dir(str(live_build(folder)))
-    query = parse(make_parsers(build_schema()), text).match
+    query = parse(make_parsers(build_schema()), text).query
     with ix.searcher() as searcher:
         expected = set(searcher.docs_for_query(query))
         ours = TermDocs().matching(searcher, query, ("v",))
@@ -60,7 +60,7 @@ def test_the_budget_is_kept(folder: Path) -> None:
     terms = TermDocs(max_kept=3)
     query = parse(
         make_parsers(build_schema()), "scaling OR stakeholders OR stripe OR platform"
-    ).match
+    ).query
     with ix.searcher() as searcher:
         found = terms.matching(searcher, query, ("v",))
         assert found == set(searcher.docs_for_query(query))

@@ -68,7 +68,7 @@ QUERIES = [
 
 
 def compare(folder: Path, text: str) -> None:
-    """Check our documents against set algebra over the catch-all field, and our scores
+    """Check our documents against TermDocs' set algebra over posting lists, and our scores
     against Whoosh's. (Whoosh's own AndNot over a union of fields can let through a document
     holding the excluded word: '(roadmap OR risk) -market' did here. So the documents are
     checked against TermDocs, itself checked against Whoosh in test_counting.py.)"""
@@ -76,7 +76,7 @@ def compare(folder: Path, text: str) -> None:
     parsed = parse(make_parsers(build_schema()), text)
     with ix.searcher() as searcher:
         scores = {hit.docnum: hit.score for hit in searcher.search(parsed.query, limit=None)}
-        expected = TermDocs().matching(searcher, parsed.match, ("v",))
+        expected = TermDocs().matching(searcher, parsed.query, ("v",))
         for postings in (Postings(), Postings(max_kept=10)):  # kept, and read every time
             for _ in range(2):
                 found = postings.matches(searcher, ("v",), parsed.query)
