@@ -142,6 +142,14 @@ SETTINGS: tuple[Setting, ...] = (
         "How long one SMTP attempt may take; a slow server leaves the mail queued instead.",
     ),
     Setting(
+        "MAIL_IN_BACKGROUND",
+        True,
+        "Send a request's confirmation or welcome email from a thread of its own once the "
+        "answer has gone, so the next page on that connection never waits for the SMTP "
+        "server. Off: on the request's thread, after the answer (tests that read the "
+        "mailbox right after a request).",
+    ),
+    Setting(
         "MAIL_DIR",
         None,
         "Where mail goes when no SMTP host is set. Unset: `instance/mail/`.",

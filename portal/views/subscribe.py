@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import partial
 from typing import cast
 
@@ -216,7 +217,17 @@ def _deliver_after_response(mail: list[int]) -> None:
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
+    deliver = partial(outbox.deliver_claimed, app, mail)
+    if app.config["MAIL_IN_BACKGROUND"]:
+        # Not on this thread: a browser follows the redirect on the same connection, and
+        # the next page would wait for the SMTP server (up to SMTP_TIMEOUT_SECONDS). Not a
+        # daemon: a graceful restart lets the delivery finish; a killed worker leaves the
+        # mail claimed, and `flask outbox send` delivers it once the claim runs out.
+        send = partial(threading.Thread(target=deliver, name="portal-mail").start)
+    else:
+        send = deliver
+
     @after_this_request
     def _send_when_closed(response: Response) -> Response:
-        response.call_on_close(partial(outbox.deliver_claimed, app, mail))
+        response.call_on_close(send)
         return response

@@ -98,6 +98,7 @@ def mail_settings(port: int, mail_dir: object) -> dict[str, object]:
         "SMTP_PORT": port,
         "SMTP_TLS": "none",
         "SMTP_TIMEOUT_SECONDS": 5,
+        "MAIL_IN_BACKGROUND": False,  # so the mailbox holds the mail when the request returns
         "MAIL_DIR": str(mail_dir),
         "SIGNUP_MIN_SECONDS": 0,
         "SIGNUP_RATE_LIMIT": "1000 per minute",
