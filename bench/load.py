@@ -182,13 +182,19 @@ def drive_mix(
     return figures + signups.figures()
 
 
-def worker_rss_mb(server: Gunicorn) -> dict[int, float]:
-    """Return each gunicorn worker's resident memory (VmRSS) in MB."""
+def worker_memory_mb(server: Gunicorn) -> dict[int, tuple[float, float]]:
+    """Return each gunicorn worker's resident memory in MB: VmRSS (every page it maps,
+    shared libraries counted whole in each worker) and Pss (shared pages split between the
+    processes sharing them, as smem reports)."""
     found = {}
     for pid in server.workers():
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                found[pid] = int(line.split()[1]) / 1024
+        fields = {}
+        for name in (f"/proc/{pid}/status", f"/proc/{pid}/smaps_rollup"):
+            for line in Path(name).read_text().splitlines():
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "Pss") and value.strip().endswith("kB"):
+                    fields[key] = int(value.split()[0]) / 1024
+        found[pid] = (fields.get("VmRSS", 0.0), fields.get("Pss", 0.0))
     return found
 
 
@@ -262,7 +268,7 @@ def warm_up(port: int, paths: dict[str, list[str]]) -> float:
 
 def run_portal(
     env: dict[str, str], paths: dict[str, list[str]], args: argparse.Namespace
-) -> tuple[PortalFigures, dict[int, float]]:
+) -> tuple[PortalFigures, dict[int, tuple[float, float]]]:
     """Serve the portal under gunicorn and drive the workload; return figures and worker RSS."""
     maintenance: dict[str, float] = {}
     log = args.workdir / "gunicorn-load.log"
@@ -278,7 +284,7 @@ def run_portal(
         else:
             alone = drive_alone(server.port, paths, args.seconds, args.workdir)
             mix = drive_mix(server.port, paths, args.seconds * 2, args.workdir)
-        rss = worker_rss_mb(server)
+        rss = worker_memory_mb(server)
     return PortalFigures(alone, mix, maintenance), rss
 
 
@@ -287,7 +293,7 @@ def report(
     client: str,
     portal: PortalFigures,
     ceiling: RouteFigures,
-    rss: dict[int, float],
+    rss: dict[int, tuple[float, float]],
     mails: int,
 ) -> None:
     """Print every figure next to its target."""
@@ -318,8 +324,11 @@ def report(
         alone = next((f for f in portal.alone if f.route == route), None)
         if alone is not None and ceiling.rps:
             print(f"  {route} / ceiling: {alone.rps / ceiling.rps:.3f}  (target >= {target})")
-    sizes = ", ".join(f"pid {pid} {mb:.0f} MB" for pid, mb in sorted(rss.items()))
-    print(f"worker RSS at the end: {sizes}  (target < {TARGET_RSS_MB:.0f} MB each)")
+    sizes = ", ".join(
+        f"pid {pid} RSS {rss_mb:.0f} MB, PSS {pss_mb:.0f} MB"
+        for pid, (rss_mb, pss_mb) in sorted(rss.items())
+    )
+    print(f"worker memory at the end: {sizes}  (target < {TARGET_RSS_MB:.0f} MB each)")
 
 
 def main() -> None:

@@ -57,7 +57,7 @@ def test_the_load_benchmark_runs_and_prints_every_figure(tmp_path: Path, mode: l
         command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    lines = ["mixed workload", "sign-up POST", "minimal Flask page (ceiling)", "worker RSS"]
+    lines = ["mixed workload", "sign-up POST", "minimal Flask page (ceiling)", "worker memory"]
     if mode:
         lines += ["during maintenance (editions import of 5 new, then index rebuild"]
     else:
