@@ -11,9 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-import weakref
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,7 @@ import numpy.typing as npt
 from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 from whoosh.index import FileIndex
 from whoosh.query import And, Phrase, Query
-from whoosh.searching import Results, Searcher
+from whoosh.searching import Results
 from whoosh.sorting import FieldFacet
 
 from index import snippets
@@ -38,6 +36,7 @@ from index.query import (
     parse,
 )
 from index.ranking import Matches, Postings, Unsupported, top
+from index.reader import Reader
 from index.results import SearchRequest, SearchResults, Sort
 from index.schema import build_schema
 from index.storage import IndexUnavailable, live_build, open_build
@@ -49,83 +48,6 @@ CACHE_SIZE = 512
 # How many hits past the page are fetched, so a phrase match just below it can rise onto it.
 PHRASE_WINDOW = 30
 PHRASE_FIELDS = ("title", "highlights", "body", "link_text")
-
-
-@dataclass
-class _Reader:
-    """One thread's searcher on one generation of one build, with its facet columns."""
-
-    build: Path
-    generation: int
-    searcher: Any
-    days: npt.NDArray[np.int64]
-    facets: dict[str, _Facet]
-    _close: Any = None
-
-    @classmethod
-    def open(cls, build: Path, ix: FileIndex) -> _Reader:
-        generation = ix.latest_generation()
-        reader = ix.reader()
-        themes = [value.decode().split() for value in _column(reader, "theme_set")]
-        facets = {
-            "theme": _Facet.of_sets(themes),
-            "year": _Facet.of_values(_column(reader, "year")),
-            "source": _Facet.of_values(_column(reader, "source_slug")),
-        }
-        days = np.array(_column(reader, "day"), dtype=np.int64)
-        searcher = Searcher(reader, fromindex=ix)
-        opened = cls(build, generation, searcher, days, facets)
-        # A thread that ends drops its reader: close the segment files then, not at exit.
-        opened._close = weakref.finalize(opened, searcher.close)
-        return opened
-
-    def close(self) -> None:
-        """Close the searcher's files (once, however often called)."""
-        self._close()
-
-    @property
-    def version(self) -> tuple[Path, int]:
-        return self.build, self.generation
-
-
-@dataclass(frozen=True)
-class _Facet:
-    """One facet's names, and its (document number, name number) pairs: a document may have
-    several names (themes) or none."""
-
-    names: tuple[str, ...]
-    docs: npt.NDArray[np.int32]
-    codes: npt.NDArray[np.int32]
-
-    @classmethod
-    def of_values(cls, values: list[Any]) -> _Facet:
-        return cls.of_sets([[value] if value else [] for value in values])
-
-    @classmethod
-    def of_sets(cls, sets: list[list[str]]) -> _Facet:
-        names = tuple(sorted({name for names in sets for name in names}))
-        number = {name: n for n, name in enumerate(names)}
-        pairs = [(docnum, number[name]) for docnum, names in enumerate(sets) for name in names]
-        docs, codes = zip(*pairs, strict=True) if pairs else ((), ())
-        return cls(names, np.array(docs, dtype=np.int32), np.array(codes, dtype=np.int32))
-
-    def counts(self, matched: npt.NDArray[np.bool_]) -> list[tuple[str, int]]:
-        """Return (name, documents among `matched`) for every name with at least one."""
-        totals = np.bincount(self.codes[matched[self.docs]], minlength=len(self.names))
-        return [(name, int(n)) for name, n in zip(self.names, totals, strict=True) if n]
-
-
-def _column(reader: Any, name: str) -> list[Any]:
-    """Return a column's value for every document number, segment by segment.
-
-    Over several segments Whoosh's combined column reader reports length 0, stops
-    iterating early and fails on item access; each segment's own reader is right.
-    """
-    values: list[Any] = []
-    for leaf, _offset in reader.leaf_readers():
-        column = leaf.column_reader(name)
-        values.extend(column[docnum] for docnum in range(leaf.doc_count_all()))
-    return values
 
 
 class SearchIndex:
@@ -168,10 +90,10 @@ class SearchIndex:
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
 
-    def _reader(self) -> _Reader:
+    def _reader(self) -> Reader:
         build = live_build(self.folder)
         ix = self._index(build)
-        current: _Reader | None = getattr(self._local, "reader", None)
+        current: Reader | None = getattr(self._local, "reader", None)
         if (
             current is not None
             and current.build == build
@@ -179,7 +101,7 @@ class SearchIndex:
         ):
             return current
         try:
-            fresh = _Reader.open(build, ix)
+            fresh = Reader.open(build, ix)
         except Exception as error:
             raise IndexUnavailable(f"the index in {build} cannot be read: {error}") from error
         if current is not None:
@@ -197,7 +119,7 @@ class SearchIndex:
 
 
 def _run(
-    reader: _Reader,
+    reader: Reader,
     parsed: ParsedQuery | None,
     request: SearchRequest,
     parsers: Parsers,
@@ -243,7 +165,7 @@ def _run(
 
 
 def _page_from(
-    reader: _Reader,
+    reader: Reader,
     query: Query,
     found: Matches,
     request: SearchRequest,
@@ -260,7 +182,7 @@ def _page_from(
 
 
 def _page_through_whoosh(
-    reader: _Reader,
+    reader: Reader,
     query: Query,
     filters: list[Query],
     request: SearchRequest,
@@ -285,7 +207,7 @@ def _page_through_whoosh(
 
 
 def _finish_page(
-    reader: _Reader,
+    reader: Reader,
     ranked: list[Any],
     request: SearchRequest,
     parsed: ParsedQuery | None,
@@ -314,7 +236,7 @@ def _hits(results: Any, keep: int) -> list[Any]:
 
 
 def _ranked(
-    reader: _Reader, query: Query, filters: list[Query], limit: int | None, newest: bool, keep: int
+    reader: Reader, query: Query, filters: list[Query], limit: int | None, newest: bool, keep: int
 ) -> tuple[list[Any], set[int] | None]:
     """Return the top `limit` Whoosh hits by score (or by date) within the time limit; with no
     limit, every match is collected and its document numbers come back too. At most `keep`

@@ -1,0 +1,94 @@
+"""One thread's view of a build: its Whoosh searcher, and the columns facets and ties read.
+
+Facet counts and the newer-wins tie-break read a value per document for every match, so
+they are read once per searcher into arrays rather than document by document.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from whoosh.index import FileIndex
+from whoosh.searching import Searcher
+
+
+@dataclass
+class Reader:
+    """One thread's searcher on one generation of one build, with its facet columns."""
+
+    build: Path
+    generation: int
+    searcher: Any
+    days: npt.NDArray[np.int64]
+    facets: dict[str, Facet]
+    _close: Any = None
+
+    @classmethod
+    def open(cls, build: Path, ix: FileIndex) -> Reader:
+        generation = ix.latest_generation()
+        reader = ix.reader()
+        themes = [value.decode().split() for value in column(reader, "theme_set")]
+        facets = {
+            "theme": Facet.of_sets(themes),
+            "year": Facet.of_values(column(reader, "year")),
+            "source": Facet.of_values(column(reader, "source_slug")),
+        }
+        days = np.array(column(reader, "day"), dtype=np.int64)
+        searcher = Searcher(reader, fromindex=ix)
+        opened = cls(build, generation, searcher, days, facets)
+        # A thread that ends drops its reader: close the segment files then, not at exit.
+        opened._close = weakref.finalize(opened, searcher.close)
+        return opened
+
+    def close(self) -> None:
+        """Close the searcher's files (once, however often called)."""
+        self._close()
+
+    @property
+    def version(self) -> tuple[Path, int]:
+        return self.build, self.generation
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One facet's names, and its (document number, name number) pairs: a document may have
+    several names (themes) or none."""
+
+    names: tuple[str, ...]
+    docs: npt.NDArray[np.int32]
+    codes: npt.NDArray[np.int32]
+
+    @classmethod
+    def of_values(cls, values: list[Any]) -> Facet:
+        return cls.of_sets([[value] if value else [] for value in values])
+
+    @classmethod
+    def of_sets(cls, sets: list[list[str]]) -> Facet:
+        names = tuple(sorted({name for names in sets for name in names}))
+        number = {name: n for n, name in enumerate(names)}
+        pairs = [(docnum, number[name]) for docnum, names in enumerate(sets) for name in names]
+        docs, codes = zip(*pairs, strict=True) if pairs else ((), ())
+        return cls(names, np.array(docs, dtype=np.int32), np.array(codes, dtype=np.int32))
+
+    def counts(self, matched: npt.NDArray[np.bool_]) -> list[tuple[str, int]]:
+        """Return (name, documents among `matched`) for every name with at least one."""
+        totals = np.bincount(self.codes[matched[self.docs]], minlength=len(self.names))
+        return [(name, int(n)) for name, n in zip(self.names, totals, strict=True) if n]
+
+
+def column(reader: Any, name: str) -> list[Any]:
+    """Return a column's value for every document number, segment by segment.
+
+    Over several segments Whoosh's combined column reader reports length 0, stops
+    iterating early and fails on item access; each segment's own reader is right.
+    """
+    values: list[Any] = []
+    for leaf, _offset in reader.leaf_readers():
+        column = leaf.column_reader(name)
+        values.extend(column[docnum] for docnum in range(leaf.doc_count_all()))
+    return values
