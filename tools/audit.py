@@ -26,9 +26,8 @@ sys.path.insert(0, str(ROOT))
 from tests.browser.conftest import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
+    gunicorn_site,
     prepare_database,
-    server_environment,
-    wait_until_up,
 )
 from tests.portal.signup_helpers import free_port  # noqa: E402
 
@@ -132,21 +131,8 @@ def demo_site(folder: Path) -> Iterator[str]:
         "MAIL_DIR": str(folder / "mail"),
     }
     prepare_database(folder, settings)
-    log = folder / "gunicorn.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT,
-            env=server_environment(settings, port),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_until_up(url + "/", server, log)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with gunicorn_site(folder, settings, port) as served:
+        yield served
 
 
 def audit(url: str, pages: dict[str, str], folder: Path, reports: Path) -> list[str]:

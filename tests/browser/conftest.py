@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +97,31 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"gunicorn did not answer {url} in {STARTUP_SECONDS} s:\n{log.read_text()}")
 
 
+@contextmanager
+def gunicorn_site(folder: Path, settings: dict[str, object], port: int) -> Iterator[str]:
+    """Serve `wsgi:app` with these settings under gunicorn on `port`; yield its address."""
+    url = f"http://127.0.0.1:{port}"
+    log = folder / "gunicorn.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+            cwd=PROJECT_ROOT,
+            env=server_environment(settings, port),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_up(url + "/", server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 def server_environment(settings: dict[str, object], port: int) -> dict[str, str]:
     """Return the environment for gunicorn: ours, without the developer's PORTAL_* settings."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
@@ -130,25 +156,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     }
     prepare_database(folder, settings)
     mailbox.start()
-    log = folder / "gunicorn.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
-            cwd=PROJECT_ROOT,
-            env=server_environment(settings, port),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/", server, log)
-        yield Site(f"http://127.0.0.1:{port}", mailbox)
+        with gunicorn_site(folder, settings, port) as url:
+            yield Site(url, mailbox)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
         mailbox.stop()
 
 
