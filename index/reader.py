@@ -1,11 +1,13 @@
 """One thread's view of a build: its Whoosh searcher, and the columns facets and ties read.
 
 Facet counts and the newer-wins tie-break read a value per document for every match, so
-they are read once per searcher into arrays rather than document by document.
+they are read once per generation into arrays (`Columns`), which every thread's reader of
+that generation shares: only the Whoosh searcher, which keeps file positions, is per thread.
 """
 
 from __future__ import annotations
 
+import threading
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,30 +19,59 @@ from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 
-@dataclass
-class Reader:
-    """One thread's searcher on one generation of one build, with its facet columns."""
+@dataclass(frozen=True)
+class Columns:
+    """Per document number of one generation: its day, and its facet values."""
 
-    build: Path
-    generation: int
-    searcher: Any
     days: npt.NDArray[np.int64]
     facets: dict[str, Facet]
-    _close: Any = None
 
     @classmethod
-    def open(cls, build: Path, ix: FileIndex) -> Reader:
-        generation = ix.latest_generation()
-        reader = ix.reader()
+    def read(cls, reader: Any) -> Columns:
         themes = [value.decode().split() for value in column(reader, "theme_set")]
         facets = {
             "theme": Facet.of_sets(themes),
             "year": Facet.of_values(column(reader, "year")),
             "source": Facet.of_values(column(reader, "source_slug")),
         }
-        days = np.array(column(reader, "day"), dtype=np.int64)
+        return cls(np.array(column(reader, "day"), dtype=np.int64), facets)
+
+
+class SharedColumns:
+    """The latest generation's Columns, read by the first thread that asks; thread-safe."""
+
+    def __init__(self) -> None:
+        self._kept: tuple[tuple[Path, int], Columns] | None = None
+        self._lock = threading.Lock()
+
+    def of(self, build: Path, generation: int, reader: Any) -> Columns:
+        with self._lock:  # the other threads wait for the arrays rather than read their own
+            if self._kept is None or self._kept[0] != (build, generation):
+                self._kept = ((build, generation), Columns.read(reader))
+            return self._kept[1]
+
+
+@dataclass
+class Reader:
+    """One thread's searcher on one generation of one build, with that generation's columns."""
+
+    build: Path
+    generation: int
+    searcher: Any
+    columns: Columns
+    _close: Any = None
+
+    @classmethod
+    def open(cls, build: Path, ix: FileIndex, shared: SharedColumns) -> Reader:
+        reader = ix.reader()
+        # The generation actually read, should a commit land meanwhile; an empty index's
+        # reader has none.
+        generation = reader.generation()
+        if generation is None:
+            generation = ix.latest_generation()
+        columns = shared.of(build, generation, reader)
         searcher = Searcher(reader, fromindex=ix)
-        opened = cls(build, generation, searcher, days, facets)
+        opened = cls(build, generation, searcher, columns)
         # A thread that ends drops its reader: close the segment files then, not at exit.
         opened._close = weakref.finalize(opened, searcher.close)
         return opened
@@ -52,6 +83,14 @@ class Reader:
     @property
     def version(self) -> tuple[Path, int]:
         return self.build, self.generation
+
+    @property
+    def days(self) -> npt.NDArray[np.int64]:
+        return self.columns.days
+
+    @property
+    def facets(self) -> dict[str, Facet]:
+        return self.columns.facets
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from index.query import (
     parse,
 )
 from index.ranking import Matches, Postings, Unsupported, top
-from index.reader import Reader
+from index.reader import Reader, SharedColumns
 from index.results import SearchRequest, SearchResults, Sort
 from index.schema import build_schema
 from index.storage import IndexUnavailable, live_build, open_build
@@ -63,6 +63,7 @@ class SearchIndex:
         self._cache_size = cache_size
         self._term_docs = TermDocs()
         self._postings = Postings()
+        self._columns = SharedColumns()
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Return one page of results; raise QueryError for a bad query, IndexUnavailable without an index."""
@@ -101,7 +102,7 @@ class SearchIndex:
         ):
             return current
         try:
-            fresh = Reader.open(build, ix)
+            fresh = Reader.open(build, ix, self._columns)
         except Exception as error:
             raise IndexUnavailable(f"the index in {build} cannot be read: {error}") from error
         if current is not None:

@@ -8,13 +8,15 @@ import gc
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 
 import index
 from index import SearchRequest
 from index.documents import whoosh_documents
-from index.storage import live_build, write_lock
+from index.reader import Reader, SharedColumns
+from index.storage import live_build, open_build, write_lock
 from tests.index.conftest import LIBRARY, edition, link
 
 
@@ -208,3 +210,38 @@ def test_an_index_of_another_schema_version_is_not_searched(folder: Path) -> Non
     with pytest.raises(index.IndexUnavailable, match="flask index rebuild"):
         index.update(folder, {}, lambda slugs: [])
     assert index.status(folder).schema_version == 1
+
+
+def test_threads_share_a_generations_columns_and_read_the_next_ones_afresh(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "index"
+    library = many(4)
+    index.rebuild(folder, library[:3])
+    build = live_build(folder)
+    ix = open_build(build)
+    shared = SharedColumns()
+    readers: list[Reader] = []
+    threads = [
+        threading.Thread(target=lambda: readers.append(Reader.open(build, ix, shared)))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(readers) == 4
+    assert len({id(reader.columns) for reader in readers}) == 1
+    assert len(readers[0].days) == 6  # three editions, two documents each
+
+    by_slug = {doc.slug: doc for doc in library}
+    wanted = {doc.slug: doc.content_hash for doc in library}
+    index.update(folder, wanted, lambda slugs: [by_slug[s] for s in slugs])
+    newer = Reader.open(build, ix, shared)
+    assert newer.generation > readers[0].generation
+    assert newer.columns is not readers[0].columns
+    assert len(newer.days) == 8
+    assert dict(newer.facets["year"].counts(np.ones(8, dtype=np.bool_))) == {"2020": 8}
+    assert len(readers[0].days) == 6  # a thread still on the old generation keeps its arrays
+    for reader in [*readers, newer]:
+        reader.close()
