@@ -79,6 +79,8 @@ class Postings:
                 return self._kept[key]
         found = self._read(searcher, version, fieldname, text)
         with self._lock:
+            if self._kept and next(reversed(self._kept))[: len(version)] != version:
+                self._forget_other_versions(version)
             if key not in self._kept:  # another thread may have read it meanwhile
                 self._kept[key] = found
                 self._size += len(found[0])
@@ -86,6 +88,13 @@ class Postings:
                 _key, (dropped, _scores) = self._kept.popitem(last=False)
                 self._size -= len(dropped)
         return found
+
+    def _forget_other_versions(self, version: tuple[Any, ...]) -> None:
+        """Drop the postings of other index versions (an import or a rebuild made a new one):
+        threads move to the new version on their next search."""
+        for key in [key for key in self._kept if key[: len(version)] != version]:
+            docs, _scores = self._kept.pop(key)
+            self._size -= len(docs)
 
     def _read(
         self, searcher: Any, version: tuple[Any, ...], fieldname: str, text: str

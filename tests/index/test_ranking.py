@@ -127,3 +127,19 @@ def test_the_budget_is_kept(many: Path) -> None:
     with ix.searcher() as searcher:
         postings.matches(searcher, ("v",), query)
     assert postings._size <= 50
+
+
+def test_a_new_index_version_drops_the_old_ones_postings(many: Path) -> None:
+    ix = whoosh_index.open_dir(str(live_build(many)))
+    postings = Postings()
+    query = parse(make_parsers(build_schema()), "scaling OR team OR risk").query
+    with ix.searcher() as searcher:
+        old = postings.matches(searcher, ("v1",), query)
+        kept = postings._size
+        assert kept > 0
+        postings.matches(searcher, ("v2",), parse(make_parsers(build_schema()), "risk").query)
+        assert 0 < postings._size < kept
+        assert {key[0] for key in postings._kept} == {"v2"}
+        again = postings.matches(searcher, ("v1",), query)  # a thread still on v1 is answered
+    assert (again.mask == old.mask).all()
+    assert (again.scores == old.scores).all()
