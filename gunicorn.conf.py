@@ -1,8 +1,8 @@
 """gunicorn settings for `make run` and production; each one can be overridden by environment."""
 
-import contextlib
 import ctypes
 import os
+import time
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 # One worker per core: the work is CPU-bound Python, so more workers than cores only split
@@ -18,9 +18,37 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no acce
 # arenas, at no measurable cost in speed.
 MALLOC_ARENAS = 2
 _M_ARENA_MAX = -8  # glibc's mallopt() parameter number
+# glibc returns freed memory to the system only from the top of a heap; what is freed between
+# blocks still in use (a search's arrays, a page's strings) stays with the worker until
+# malloc_trim() is called. A worker calls it after a request, once every TRIM_SECONDS at
+# most: 0.2 to 2 ms, after the response has gone. Under `make bench-load` it gave back 10 to
+# 13 MB a worker. (Fixing glibc's mmap threshold instead gave back as much, but made every
+# uncached search 20 % slower.)
+TRIM_SECONDS = 5.0
+
+
+def _libc() -> ctypes.CDLL | None:
+    """Return glibc, or None under another C library."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+
+
+_LIBC = _libc()
+_last_trim = [0.0]  # per worker: the hooks below run after the fork
 
 
 def post_fork(_server: object, _worker: object) -> None:
     """Limit the new worker's malloc arenas, before its threads start (glibc only)."""
-    with contextlib.suppress(OSError, AttributeError):  # another C library: leave it alone
-        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
+    if _LIBC is not None:
+        _LIBC.mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
+
+
+def post_request(_worker: object, _req: object, _environ: object, _resp: object) -> None:
+    """Hand freed memory back to the system, at most once every TRIM_SECONDS (glibc only)."""
+    now = time.monotonic()
+    if _LIBC is not None and now - _last_trim[0] >= TRIM_SECONDS:
+        _last_trim[0] = now
+        _LIBC.malloc_trim(0)

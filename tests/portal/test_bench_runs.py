@@ -68,3 +68,6 @@ def test_the_load_benchmark_runs_and_prints_every_figure(tmp_path: Path, mode: l
         assert f"  {route} " in done.stdout, done.stdout
     tables = 1 if mode else 2
     assert done.stdout.count("  errors 0 (target 0)") == tables, done.stdout
+    # gunicorn.conf.py's hooks ran in every worker without failing (a failing hook is only logged).
+    log = (tmp_path / "gunicorn-load.log").read_text()
+    assert "Exception in" not in log, log[-4000:]
