@@ -5,6 +5,10 @@ for line in io.lines(os.getenv("WRK_PATHS")) do
   paths[#paths + 1] = line
 end
 local next_path = 0
+-- One request per connection, as nginx's proxy_pass sends them (HTTP/1.0 to the upstream
+-- unless told otherwise). Kept-alive connections stay with the worker that accepted them:
+-- with a handful of them, one worker could end up serving all while the other idled.
+wrk.headers["Connection"] = "close"
 
 function init(args)
   next_path = math.random(#paths)
