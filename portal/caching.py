@@ -58,18 +58,32 @@ def code_version(root: Path) -> str:
 
 @dataclass(frozen=True)
 class _Rendered:
-    """A kept page, compressed: a sixth of the memory, for 0.05 ms per answer."""
+    """A kept page, gzipped: a third of the memory, sent as it is to a client that accepts
+    gzip (every browser does), unpacked for one that does not (0.05 ms)."""
 
     compressed: bytes
     content_type: str | None
 
     def body(self) -> bytes:
-        return zlib.decompress(self.compressed)
+        return zlib.decompress(self.compressed, wbits=_GZIP)
+
+    def response(self, gzipped: bool) -> Response:
+        if not gzipped:
+            return Response(self.body(), content_type=self.content_type)
+        response = Response(self.compressed, content_type=self.content_type)
+        response.content_encoding = "gzip"
+        return response
 
 
-def _keep(key: str, body: bytes, content_type: str | None) -> None:
+_GZIP = 31  # zlib's window bits for the gzip format
+
+
+def _keep(key: str, body: bytes, content_type: str | None) -> _Rendered:
+    """Keep a rendered page under `key` (unless larger than the whole budget); return it."""
     limit = int(current_app.config["PAGE_CACHE_MB"]) * 1_000_000
-    _rendered.keep(key, _Rendered(zlib.compress(body, 1), content_type), limit)
+    rendered = _Rendered(zlib.compress(body, 1, wbits=_GZIP), content_type)
+    _rendered.keep(key, rendered, limit)
+    return rendered
 
 
 def rendered_once(key: str, render: Callable[[], str]) -> str:
@@ -155,18 +169,24 @@ def cached_page(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]
             return make_response(view(*args, **kwargs))
         version = content_version()
         key = f"{current_app.extensions[_EXTENSION]}|{version.token}|{request.full_path}"
-        etag = hashlib.sha256(key.encode()).hexdigest()[:24]
+        page = hashlib.sha256(key.encode()).hexdigest()[:24]
+        gzipped = request.accept_encodings["gzip"] > 0
+        # The gzipped bytes are another representation of the page, so another strong ETag.
+        etag = f"{page}-gzip" if gzipped else page
         changed_at = version.changed_at
         if not is_resource_modified(request.environ, etag=etag, last_modified=changed_at):
             response = Response(status=304)
-        elif (kept := _rendered.get(etag)) is not None:
-            response = Response(kept.body(), content_type=kept.content_type)
+        elif (kept := _rendered.get(page)) is not None:
+            response = kept.response(gzipped)
         else:
             response = make_response(view(*args, **kwargs))
             if response.status_code != 200:
                 return response
-            _keep(etag, response.get_data(), response.content_type)
+            kept = _keep(page, response.get_data(), response.content_type)
+            if gzipped:
+                response = kept.response(gzipped)
         response.set_etag(etag)
+        response.vary.add("Accept-Encoding")
         if changed_at is not None:
             response.last_modified = changed_at
         response.headers["Cache-Control"] = cache_control()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,6 +92,44 @@ def test_a_matching_etag_is_answered_304_without_rendering(
     assert response.headers["ETag"] == etag
     assert response.headers["Cache-Control"] == "public, max-age=60"
     assert seen["templates"] == [] and len(seen["sql"]) <= 1  # the content version at most
+
+
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}
+
+
+@pytest.mark.parametrize("path", CACHEABLE)
+def test_a_client_accepting_gzip_gets_the_same_page_gzipped(site: FlaskClient, path: str) -> None:
+    first = site.get(path, headers=GZIP)  # rendered now, or kept already
+    plain = site.get(path)
+    kept = site.get(path, headers=GZIP)
+    assert "Content-Encoding" not in plain.headers
+    for packed in (first, kept):
+        assert packed.status_code == 200
+        assert packed.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(packed.data) == plain.data
+        assert packed.content_type == plain.content_type
+        assert packed.headers["ETag"] == kept.headers["ETag"] != plain.headers["ETag"]
+        assert packed.headers["Cache-Control"] == plain.headers["Cache-Control"]
+    for response in (first, plain, kept):
+        assert response.headers["Vary"] == "Accept-Encoding"
+
+
+def test_the_gzipped_page_has_its_own_304(site: FlaskClient) -> None:
+    etag = site.get(PLATFORMS, headers=GZIP).headers["ETag"]
+    again = site.get(PLATFORMS, headers=GZIP | {"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag and again.headers["Vary"] == "Accept-Encoding"
+    # A client that takes the page plain holds another representation: it gets the page.
+    plain = site.get(PLATFORMS, headers={"If-None-Match": etag})
+    assert plain.status_code == 200 and "Will platforms" in plain.text
+
+
+@pytest.mark.parametrize("refusal", ["gzip;q=0, identity", "br", "identity"])
+def test_a_client_refusing_gzip_gets_the_page_plain(site: FlaskClient, refusal: str) -> None:
+    site.get(PLATFORMS, headers=GZIP)
+    response = site.get(PLATFORMS, headers={"Accept-Encoding": refusal})
+    assert response.status_code == 200 and "Content-Encoding" not in response.headers
+    assert "Will platforms" in response.text
 
 
 def test_if_modified_since_is_answered_304(site: FlaskClient) -> None:
