@@ -9,6 +9,8 @@ local next_path = 0
 -- unless told otherwise). Kept-alive connections stay with the worker that accepted them:
 -- with a handful of them, one worker could end up serving all while the other idled.
 wrk.headers["Connection"] = "close"
+-- As every browser does, and nginx passes it on: kept pages then go out gzipped as they are.
+wrk.headers["Accept-Encoding"] = "gzip, deflate, br"
 
 function init(args)
   next_path = math.random(#paths)
