@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import psycopg
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,8 +33,16 @@ def writes_committed() -> int:
 # A server that drops packets (rather than refusing) would otherwise hold a request for
 # the operating system's TCP timeout, minutes; `?connect_timeout=N` in the URL overrides it.
 CONNECT_TIMEOUT_SECONDS = 5
-# Raised by the drivers themselves when a failure escapes SQLAlchemy's wrapping.
-DRIVER_CONNECTION_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError)
+
+
+def driver_connection_errors() -> tuple[type[Exception], ...]:
+    """Return the PostgreSQL driver's own connection errors, raised when a failure escapes
+    SQLAlchemy's wrapping. The driver is imported only by an engine on PostgreSQL (a SQLite
+    worker is 6 MB smaller without it), and without it none of its errors can be raised."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None:
+        return ()
+    return (psycopg.OperationalError, psycopg.InterfaceError)
 
 
 def get_engine(app: Flask | None = None) -> Engine:
@@ -96,7 +104,7 @@ def close_session(_exc: BaseException | None = None) -> None:
 
 def database_unavailable(error: BaseException) -> bool:
     """Return whether an error means the database is out of reach, rather than a bug."""
-    if isinstance(error, (exc.TimeoutError, *DRIVER_CONNECTION_ERRORS)):
+    if isinstance(error, (exc.TimeoutError, *driver_connection_errors())):
         return True
     if not isinstance(error, exc.DBAPIError):
         return False

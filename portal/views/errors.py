@@ -8,7 +8,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from sqlalchemy import exc
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from portal.db import DRIVER_CONNECTION_ERRORS, OUTAGE, database_unavailable
+from portal.db import OUTAGE, database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(exc.DBAPIError, _database_error)
     app.register_error_handler(exc.TimeoutError, _database_error)  # no pooled connection free
-    for error_class in DRIVER_CONNECTION_ERRORS:
-        app.register_error_handler(error_class, _database_error)
-    app.register_error_handler(Exception, _unexpected)
+    # Anything else, the PostgreSQL driver's own errors included (imported only once an
+    # engine needs it, so not registered by class): a 503 if the database is out of reach.
+    app.register_error_handler(Exception, _database_error)
 
 
 def render_error(error: HTTPException) -> tuple[str, int]:

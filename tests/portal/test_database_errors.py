@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +17,7 @@ from sqlalchemy import exc, text
 
 from portal import create_app
 from portal.db import OUTAGE, close_session, get_engine, get_session
+from portal.settings import PROJECT_ROOT
 from tests import pg
 from tests.conftest import AppFactory
 
@@ -161,3 +164,31 @@ def test_a_connection_ended_by_the_server_mid_request_still_answers(
     finally:
         get_engine(app).dispose()
         postgres_server.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def test_a_sqlite_portal_never_loads_the_postgresql_driver(tmp_path: Path) -> None:
+    # In a process of its own: this one has imported psycopg for the errors above.
+    code = "\n".join(
+        [
+            "import sys",
+            "from portal import create_app",
+            f"app = create_app({{'DATABASE_URL': 'sqlite:///{tmp_path}/p.sqlite3',",
+            "                   'SECRET_KEY': 'x', 'INDEX_DIR': '"
+            + str(tmp_path / "index")
+            + "'})",
+            "client = app.test_client()",
+            "assert client.get('/healthz').status_code in (200, 503)",
+            "assert client.get('/no-such-page').status_code == 404",
+            "print('psycopg' in sys.modules)",
+        ]
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
