@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
-from sqlalchemy import exc
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from portal.db import OUTAGE, database_unavailable
@@ -29,10 +28,9 @@ DATABASE_RETRY_AFTER = 30
 def init_app(app: Flask) -> None:
     """Render every HTTP error, and any unexpected exception, as a page of the site."""
     app.register_error_handler(HTTPException, render_error)
-    app.register_error_handler(exc.DBAPIError, _database_error)
-    app.register_error_handler(exc.TimeoutError, _database_error)  # no pooled connection free
-    # Anything else, the PostgreSQL driver's own errors included (imported only once an
-    # engine needs it, so not registered by class): a 503 if the database is out of reach.
+    # Any other exception: a 503 if it means the database is out of reach (SQLAlchemy's
+    # errors, a full pool, or the PostgreSQL driver's own, which is imported only once an
+    # engine needs it and so cannot be registered by class), else a 500.
     app.register_error_handler(Exception, _database_error)
 
 
