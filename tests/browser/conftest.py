@@ -9,6 +9,7 @@ Playwright drives Debian's `/usr/bin/chromium`; it never downloads a browser.
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import sys
 import time
@@ -81,14 +82,17 @@ def prepare_database(folder: Path, settings: dict[str, object]) -> None:
     app.extensions["portal.db"]["engine"].dispose()
 
 
-def wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_up(
+    url: str, server: subprocess.Popen[bytes], log: Path, tls: Certificate | None = None
+) -> None:
     """Return once the server answers `url`; fail with its log if it exits or never answers."""
     deadline = time.monotonic() + STARTUP_SECONDS
+    trust = ssl.create_default_context(cafile=str(tls.cert)) if tls else None
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"gunicorn exited:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(url, timeout=10) as response:
+            with urllib.request.urlopen(url, timeout=10, context=trust) as response:
                 if response.status == 200:
                     return
         # Refused while gunicorn binds; a read timeout while a busy machine loads the app.
@@ -97,21 +101,52 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"gunicorn did not answer {url} in {STARTUP_SECONDS} s:\n{log.read_text()}")
 
 
+@dataclass(frozen=True)
+class Certificate:
+    """A throwaway self-signed certificate for 127.0.0.1 and its private key."""
+
+    cert: Path
+    key: Path
+
+    @classmethod
+    def make(cls, folder: Path) -> Certificate:
+        """Write a new certificate for 127.0.0.1 and localhost into `folder`, with openssl."""
+        made = cls(folder / "cert.pem", folder / "key.pem")
+        subprocess.run(
+            [
+                *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+                *("-keyout", str(made.key), "-out", str(made.cert), "-subj", "/CN=127.0.0.1"),
+                *("-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        return made
+
+
 @contextmanager
-def gunicorn_site(folder: Path, settings: dict[str, object], port: int) -> Iterator[str]:
-    """Serve `wsgi:app` with these settings under gunicorn on `port`; yield its address."""
-    url = f"http://127.0.0.1:{port}"
+def gunicorn_site(
+    folder: Path, settings: dict[str, object], port: int, tls: Certificate | None = None
+) -> Iterator[str]:
+    """Serve `wsgi:app` with these settings under gunicorn on `port`; yield its address.
+
+    With `tls`, gunicorn itself speaks HTTPS with that certificate.
+    """
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     log = folder / "gunicorn.log"
+    command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"]
+    if tls:
+        command += ["--certfile", str(tls.cert), "--keyfile", str(tls.key)]
     with log.open("wb") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+            command,
             cwd=PROJECT_ROOT,
             env=server_environment(settings, port),
             stdout=output,
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_until_up(url + "/", server, log)
+        wait_until_up(url + "/", server, log, tls)
         yield url
     finally:
         server.terminate()
