@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install install-test chromium postgresql wrk lint check-types pytest serve prepare clean bench bench-load audit
+.PHONY: run test install install-test chromium postgresql wrk nginx lint check-types pytest serve prepare clean bench bench-load audit
 
 ## make run: install, migrate, import the bundled archive, serve on 127.0.0.1:$(PORT).
 run: install prepare
@@ -34,7 +34,7 @@ chromium:
 	fi
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test node_modules/.installed chromium postgresql wrk
+install-test: $(VENV)/.installed-test node_modules/.installed chromium postgresql wrk nginx
 
 # The audit tools (axe-core, the Nu HTML Checker, Lighthouse) are pinned in package-lock.json
 # and installed again only when it changes. --ignore-scripts: vnu-jar's install script would
@@ -68,6 +68,17 @@ wrk:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
 	  else \
 	    echo "wrk is missing and only root can install it: apt-get install wrk" >&2; \
+	  fi; \
+	fi
+
+# The HTTPS browser test runs the README's nginx block in front of gunicorn. Debian's package
+# does not start a server by itself where services are not run (containers, CI).
+nginx:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; \
+	  else \
+	    echo "nginx is missing and only root can install it: apt-get install nginx" >&2; \
 	  fi; \
 	fi
 

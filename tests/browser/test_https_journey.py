@@ -1,7 +1,7 @@
 """The subscriber's whole journey over real HTTPS, as the README deploys it (production mode).
 
-gunicorn serves TLS with a certificate the test makes; Chromium ignores that it is
-self-signed. Over HTTPS Flask-WTF also checks that a form POST's Referer is this site, so
+gunicorn serves TLS with a certificate the test makes, or serves plain HTTP behind the
+README's own nginx block with that certificate; Chromium ignores that it is self-signed. Over HTTPS Flask-WTF also checks that a form POST's Referer is this site, so
 any page that hides its address from the next request breaks its own form: this is where
 the confirmation button once answered 400 "Form expired".
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -21,6 +22,7 @@ from sqlalchemy import create_engine
 from portal import migrate
 from portal.subscriptions.tokens import CONFIRM_MAX_AGE, make_confirm_token, read_confirm_token
 from tests.browser.conftest import SECRET_KEY, Certificate, Site, gunicorn_site
+from tests.browser.proxy import nginx_proxy
 from tests.browser.test_journeys import mail_link
 from tests.portal.signup_helpers import Mailbox, free_port
 
@@ -28,18 +30,48 @@ CONFIRM_PATH = r"/subscribe/confirm/[\w.-]+"
 UNSUBSCRIBE_PATH = r"/unsubscribe/[\w.-]+"
 
 
-@pytest.fixture(scope="module")
-def tls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """Return the portal in production mode, served by gunicorn over HTTPS on 127.0.0.1."""
+@pytest.fixture(scope="module", params=["gunicorn-tls", "readme-nginx"])
+def tls_site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """Return the portal in production mode over HTTPS on 127.0.0.1.
+
+    Twice: gunicorn speaking TLS itself, and gunicorn behind the README's nginx block with
+    `PORTAL_PROXY_HOPS=1`, on a port other than 443 (where nginx's `$host` lost the port).
+    """
     folder = tmp_path_factory.mktemp("https-site")
-    port = free_port()
+    behind_nginx = request.param == "readme-nginx"
+    port, public_port = free_port(), free_port()
     mailbox = Mailbox()
-    settings: dict[str, object] = {
+    settings = https_settings(folder, public_port if behind_nginx else port, mailbox)
+    settings["PROXY_HOPS"] = 1 if behind_nginx else 0
+    engine = create_engine(str(settings["DATABASE_URL"]))
+    migrate.upgrade(engine)
+    engine.dispose()
+    certificate = Certificate.make(folder)
+    mailbox.start()
+    try:
+        if behind_nginx:
+            with (
+                gunicorn_site(folder, settings, port),
+                nginx_proxy(folder / "nginx", public_port, port, certificate.cert, certificate.key),
+            ):
+                yield Site(f"https://127.0.0.1:{public_port}", mailbox)
+        else:
+            with gunicorn_site(folder, settings, port, certificate) as url:
+                yield Site(url, mailbox)
+    finally:
+        mailbox.stop()
+
+
+def https_settings(folder: Path, public_port: int, mailbox: Mailbox) -> dict[str, object]:
+    """Return production settings for a site whose readers reach it on https://127.0.0.1:port."""
+    return {
         "ENV": "production",
         "DATABASE_URL": f"sqlite:///{folder / 'portal.sqlite3'}",
         "INDEX_DIR": str(folder / "index"),
         "SECRET_KEY": SECRET_KEY,
-        "BASE_URL": f"https://127.0.0.1:{port}",
+        "BASE_URL": f"https://127.0.0.1:{public_port}",
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": mailbox.port,
         "SMTP_TLS": "none",
@@ -48,15 +80,6 @@ def tls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "SIGNUP_MIN_SECONDS": 0,
         "SIGNUP_RATE_LIMIT": "1000 per minute",
     }
-    engine = create_engine(str(settings["DATABASE_URL"]))
-    migrate.upgrade(engine)
-    engine.dispose()
-    mailbox.start()
-    try:
-        with gunicorn_site(folder, settings, port, Certificate.make(folder)) as url:
-            yield Site(url, mailbox)
-    finally:
-        mailbox.stop()
 
 
 @pytest.fixture
