@@ -1,0 +1,87 @@
+"""Inline links inside intro and blurb paragraphs, stored as Markdown `[text](url)`.
+
+A stored paragraph is text in which `[text](url)` is a link when the url starts with
+`http://`, `https://` or `mailto:`. A backslash makes the next `[`, `]`, `(`, `)` or `\\`
+literal, so text holding brackets round-trips; any other `[` is literal text too, so a
+paragraph written before links were kept reads as it did. `write_link` and `escape`
+produce this form, `runs` splits it, `plain_text` gives what a reader sees.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ALLOWED_SCHEMES = ("http://", "https://", "mailto:")
+_SPECIAL = re.compile(r"([\\\[\]()])")
+# A link: [text](url) with escapes allowed inside both parts; no white space in the url.
+_LINK = re.compile(r"\[((?:\\.|[^\\\[\]])*)\]\(((?:\\.|[^\\()\s])+)\)")
+_ESCAPED = re.compile(r"\\([\\\[\]()])")
+
+
+@dataclass(frozen=True)
+class Run:
+    """A piece of a paragraph: plain text, or a link's text and its address."""
+
+    text: str
+    url: str | None = None
+
+
+def is_allowed_url(url: str) -> bool:
+    """Return whether an address may be kept as a link (http, https or mailto)."""
+    return url.lower().startswith(ALLOWED_SCHEMES) and not any(c.isspace() for c in url)
+
+
+def escape(text: str) -> str:
+    """Return text with its brackets, parentheses and backslashes made literal."""
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def write_link(text: str, url: str) -> str:
+    """Return a link in the stored form; an address that is not allowed gives its text alone."""
+    if not is_allowed_url(url):
+        return escape(text)
+    return f"[{escape(text)}]({escape(url)})"
+
+
+def write_runs(runs: list[Run]) -> str:
+    """Return the stored form of a paragraph made of runs."""
+    return "".join(write_link(r.text, r.url) if r.url else escape(r.text) for r in runs)
+
+
+def runs(paragraph: str) -> list[Run]:
+    """Split a stored paragraph into text and link runs (adjacent text runs merged)."""
+    out: list[Run] = []
+    position = 0
+    for match in _LINK.finditer(paragraph):
+        url = _unescape(match.group(2))
+        if not is_allowed_url(url):
+            continue
+        _add_text(out, _unescape(paragraph[position : match.start()]))
+        out.append(Run(_unescape(match.group(1)), url))
+        position = match.end()
+    _add_text(out, _unescape(paragraph[position:]))
+    return out
+
+
+def _add_text(out: list[Run], text: str) -> None:
+    if not text:
+        return
+    if out and out[-1].url is None:
+        out[-1] = Run(out[-1].text + text)
+    else:
+        out.append(Run(text))
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPED.sub(r"\1", text)
+
+
+def plain_text(paragraph: str) -> str:
+    """Return the paragraph as a reader sees it: link texts in place, escapes undone."""
+    return "".join(run.text for run in runs(paragraph))
+
+
+def links(paragraph: str) -> list[tuple[str, str]]:
+    """Return the (text, url) of every link in a stored paragraph."""
+    return [(run.text, run.url) for run in runs(paragraph) if run.url]
