@@ -34,6 +34,7 @@ def add_post(
     date: dt.date | None,
     origin: Origin,
     content: _Element | None,
+    notes: list[str] | None = None,
 ) -> None:
     """Read one post into the outcome: an edition, a skipped article or a rejected item."""
     name = edition_title(title)
@@ -65,7 +66,7 @@ def add_post(
             origin=origin,
             carries_themes=False,
             item=item,
-            warnings=tuple(post.warnings),
+            warnings=(*post.warnings, *(notes or [])),
         )
     )
 
