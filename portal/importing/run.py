@@ -11,8 +11,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.db import write_transaction
 from portal.importing.catalogue import ThemeEntry
-from portal.importing.files import read_edition_file
-from portal.importing.records import EditionFileError, ParsedEdition, Problem, slugify
+from portal.importing.files import read_edition_document
+from portal.importing.records import DocumentOutcome, ParsedEdition, Problem, slugify
 from portal.importing.store import EditionWriter, Outcome, sync_themes
 
 Progress = Callable[[int], None]
@@ -28,6 +28,10 @@ class ImportReport:
     rejected: int = 0
     problems: list[Problem] = field(default_factory=list)
     changed_slugs: list[str] = field(default_factory=list)
+    # "file: item 'Title': dropped ..." for what an import left out (see README "Warnings").
+    warnings: list[str] = field(default_factory=list)
+    # "'Title' (not an edition)" for published posts without the curated links.
+    skipped: list[str] = field(default_factory=list)
 
     def reject(self, problems: list[Problem]) -> None:
         """Count one rejected file and keep what was wrong with it."""
@@ -73,31 +77,84 @@ def _theme_slugs(parsed: ParsedEdition) -> set[str]:
 
 
 def validate_files(
-    files: list[Path], theme_slugs: set[str], date: dt.date | None, progress: Progress
+    files: list[Path],
+    theme_slugs: set[str],
+    date: dt.date | None,
+    progress: Progress,
+    *,
+    strict: bool = False,
 ) -> tuple[list[ParsedEdition], ImportReport]:
-    """Parse and check every file, writing nothing; return the good ones and a report."""
+    """Parse and check every file, writing nothing; return the good editions and a report.
+
+    A feed or export is a batch: a bad item is rejected with its reason, the others go on.
+    With `strict`, an edition whose import dropped anything is rejected instead of warned.
+    """
     report = ImportReport()
     good: list[ParsedEdition] = []
-    seen: dict[str, Path] = {}
+    seen: dict[str, ParsedEdition] = {}
     for path in files:
-        try:
-            parsed = read_edition_file(path, date)
-        except EditionFileError as error:
-            report.reject(error.problems)
-            continue
-        finally:
-            progress(1)
-        problems = check_edition(parsed, theme_slugs)
-        first = seen.setdefault(parsed.record.slug, path)
-        if first != path:
-            problems.append(
-                Problem(path, 1, f"slug '{parsed.record.slug}' is also used by {first}")
-            )
-        if problems:
-            report.reject(problems)
-        else:
-            good.append(parsed)
+        outcome = read_edition_document(path, date)
+        progress(1)
+        _take(outcome, report)
+        for parsed in outcome.editions:
+            problems = check_edition(parsed, theme_slugs) + _strict(parsed, strict)
+            first = seen.setdefault(parsed.record.slug, parsed)
+            if first is not parsed and not same_post(first, parsed):
+                problems.append(
+                    Problem(path, 1, f"slug '{parsed.record.slug}' is also used by {first.path}")
+                )
+            if problems:
+                report.reject(problems)
+            else:
+                report.warnings.extend(f"{path}: {_where(parsed)}{w}" for w in parsed.warnings)
+                good.append(parsed)
     return good, report
+
+
+def validate_documents(
+    outcomes: Iterable[DocumentOutcome], theme_slugs: set[str], *, strict: bool = False
+) -> tuple[list[ParsedEdition], ImportReport]:
+    """Check parse outcomes already in hand (e.g. a fetched feed); write nothing."""
+    report = ImportReport()
+    good: list[ParsedEdition] = []
+    for outcome in outcomes:
+        _take(outcome, report)
+        for parsed in outcome.editions:
+            problems = check_edition(parsed, theme_slugs) + _strict(parsed, strict)
+            if problems:
+                report.reject(problems)
+            else:
+                report.warnings.extend(
+                    f"{parsed.path}: {_where(parsed)}{w}" for w in parsed.warnings
+                )
+                good.append(parsed)
+    return good, report
+
+
+def _take(outcome: DocumentOutcome, report: ImportReport) -> None:
+    report.skipped.extend(outcome.skipped)
+    for problem in outcome.rejected:
+        report.reject([problem])
+
+
+def _where(parsed: ParsedEdition) -> str:
+    return f"{parsed.item}: " if parsed.item else ""
+
+
+def _strict(parsed: ParsedEdition, strict: bool) -> list[Problem]:
+    if not strict:
+        return []
+    return [Problem(parsed.path, None, f"{_where(parsed)}{w} (--strict)") for w in parsed.warnings]
+
+
+def same_post(first: ParsedEdition, second: ParsedEdition) -> bool:
+    """Return whether two parsed editions are forms of one post (their origins agree)."""
+    a, b = first.origin, second.origin
+    if not (a.guid or a.permalink) and not (b.guid or b.permalink):
+        return False
+    return all(
+        x is None or y is None or x == y for x, y in ((a.guid, b.guid), (a.permalink, b.permalink))
+    )
 
 
 def import_files(
@@ -127,11 +184,17 @@ def write_editions(
     for parsed in editions:
         try:
             with write_transaction():
-                outcome = writer.save(parsed.record)
+                outcome = writer.save_parsed(parsed)
         except SQLAlchemyError as error:
             writer = EditionWriter(session)
             report.reject(
-                [Problem(parsed.path, 1, f"the database refused it: {error.__class__.__name__}")]
+                [
+                    Problem(
+                        parsed.path,
+                        None,
+                        f"{_where(parsed)}the database refused it: {error.__class__.__name__}",
+                    )
+                ]
             )
             continue
         _count(report, outcome, parsed.record.slug)
