@@ -66,7 +66,7 @@ def read_edition_document(path: Path, date: dt.date | None = None) -> DocumentOu
     try:
         return DocumentOutcome(path, editions=[read_edition_file(path, date)])
     except EditionFileError as error:
-        return DocumentOutcome(path, rejected=error.problems)
+        return DocumentOutcome(path, rejected=error.problems, one_file=True)
 
 
 def is_markdown(text: str) -> bool:

@@ -112,8 +112,10 @@ class DocumentOutcome:
     editions: list[ParsedEdition] = field(default_factory=list)
     # Published posts that are not editions, by title: "skipped: 'Title' (not an edition)".
     skipped: list[str] = field(default_factory=list)
-    # Items that could not be read; the others still import.
+    # Items that could not be read, one Problem each; the others still import.
     rejected: list[Problem] = field(default_factory=list)
+    # True when `rejected` lists several problems of one file (Markdown, plain text).
+    one_file: bool = False
 
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")

@@ -133,6 +133,9 @@ def validate_documents(
 
 def _take(outcome: DocumentOutcome, report: ImportReport) -> None:
     report.skipped.extend(outcome.skipped)
+    if outcome.one_file and outcome.rejected:
+        report.reject(outcome.rejected)
+        return
     for problem in outcome.rejected:
         report.reject([problem])
 
