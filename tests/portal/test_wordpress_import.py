@@ -129,3 +129,22 @@ def test_the_edition_page_links_every_curated_link_to_its_exact_address(
     for link in EXPECTED["will-platforms-conquer-the-world"]["curated"]:
         href = link["url"].replace("&", "&amp;")
         assert f'href="{href}"' in page
+
+
+@pytest.mark.parametrize(
+    "old_path",
+    [
+        "/producthead-will-platforms-conquer-the-world/",
+        "/producthead-will-platforms-conquer-the-world",
+        "/producthead-will-platforms-conquer-the-world/amp/",
+    ],
+)
+def test_an_old_wordpress_address_answers_301_to_the_edition(
+    make_app: AppFactory, old_path: str
+) -> None:
+    app = make_app()
+    assert invoke(app, "editions", "import", str(SHARED / "wordpress-amp.html"))[0] == 0
+    response = app.test_client().get(old_path)
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/editions/will-platforms-conquer-the-world")
+    assert app.test_client().get("/producthead-something-else/").status_code == 404
