@@ -1,0 +1,198 @@
+"""Other themes' markup, Atom, CRLF, entities, block-editor exports, and hostile files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from portal.db import get_session
+from portal.importing.store import all_edition_exports
+from tests.conftest import FIXTURES, AppFactory
+
+INGEST = FIXTURES / "ingest"
+WXR_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+{doctype}<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+ xmlns:wp="http://wordpress.org/export/1.1/"><channel><title>t</title>
+"""
+EDITION_BODY = """<h1>PRODUCTHEAD: {title}</h1>
+
+First highlight
+
+<p><strong>a favour:</strong> please <a href="https://example.org/s/">share this</a></p>
+<p><a href="https://example.org/p/">every PRODUCTHEAD edition is online</a></p>
+
+An intro paragraph with {extra}.
+
+Speak to you soon,
+<h2>what to think about this week</h2>
+<h3>A headline</h3>
+
+A blurb.
+
+<a href="https://example.com/a?x=1&amp;y=2">Link text</a>
+
+<em>[Someone / Somewhere]</em>"""
+
+
+def wxr_item(
+    title: str, status: str = "publish", extra: str = "nothing else", guid: str = "1"
+) -> str:
+    body = EDITION_BODY.format(title=title, extra=extra)
+    return f"""<item><title>PRODUCTHEAD: {title}</title><link>https://example.org/{guid}/</link>
+<guid isPermaLink="false">https://example.org/?p={guid}</guid>
+<content:encoded><![CDATA[{body}]]></content:encoded>
+<wp:post_date_gmt>2022-01-03 10:00:00</wp:post_date_gmt><wp:status>{status}</wp:status>
+<wp:post_type>post</wp:post_type></item>
+"""
+
+
+def write_wxr(path: Path, *items: str, doctype: str = "") -> Path:
+    path.write_text(WXR_HEAD.format(doctype=doctype) + "".join(items) + "</channel></rss>\n")
+    return path
+
+
+def invoke(app: Flask, *args: str) -> tuple[int, str]:
+    result = app.test_cli_runner().invoke(args=list(args))
+    return result.exit_code, result.output
+
+
+def stored(app: Flask) -> list[str]:
+    with app.app_context():
+        return [record.slug for record, _origin in all_edition_exports(get_session())]
+
+
+def test_a_block_theme_page_with_crlf_lists_and_entities(make_app: AppFactory) -> None:
+    app = make_app()
+    code, output = invoke(app, "editions", "import", str(INGEST / "block-theme-page.html"))
+    assert code == 0, output
+    assert "dropped an image (<img>)" in output and "dropped an embed (<iframe>)" in output
+    assert "'javascript:alert(3)' (only http, https, mailto kept)" in output
+    page = app.test_client().get("/editions/roadmaps-are-not-promises").get_data(as_text=True)
+    # Curated links and inline links in intro and blurb, at their exact addresses.
+    for href in (
+        "https://www.svpg.com/roadmap-alternative/?a=1&amp;b=%C3%A9#why",
+        "https://example.com/outcomes",
+        "https://example.org/now-next-later/?utm_source=a&amp;utm_medium=b",
+        "mailto:editor@example.org",
+    ):
+        assert f'href="{href}"' in page
+    assert "javascript:" not in page and "spam.example" not in page
+    # Markup that was text in the post stays text on the page.
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "A roadmap is a statement of intent, not a contract" in page
+    assert "the [short] answer" in page
+
+
+def test_an_atom_feed_imports_its_good_entries_and_rejects_the_bad_one(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    app = make_app()
+    code, output = invoke(app, "editions", "import", str(INGEST / "atom-feed.atom"))
+    assert code == 1
+    assert "item 'A broken edition': link 1 'A link with no source' has no '[Author" in output
+    assert "1 added, 0 updated, 0 unchanged, 1 rejected" in output
+    assert stored(app) == ["discovery-is-a-team-sport"]
+    page = app.test_client().get("/editions/discovery-is-a-team-sport").get_data(as_text=True)
+    assert 'href="https://www.producttalk.org/continuous-discovery/?x=1&amp;y=2"' in page
+    assert "2 May 2022" in page or "2022-05-02" in page
+
+
+def test_strict_turns_warnings_into_rejections(make_app: AppFactory) -> None:
+    app = make_app()
+    path = str(INGEST / "block-theme-page.html")
+    code, output = invoke(app, "editions", "import", "--strict", path)
+    assert code == 1 and "(--strict)" in output and stored(app) == []
+
+
+def test_an_export_skips_all_but_published_posts_and_reports_unknown_shortcodes(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    app = make_app()
+    extra = '[contact-form-7 id="9"] and <!-- wp:acme/widget --><!-- /wp:acme/widget -->'
+    path = write_wxr(
+        tmp_path / "e.xml",
+        wxr_item("Published", extra=extra, guid="1"),
+        wxr_item("Draft", status="draft", guid="2"),
+        wxr_item("Published", status="trash", guid="3"),
+    )
+    code, output = invoke(app, "editions", "import", str(path))
+    assert code == 0, output
+    assert "dropped the shortcode [contact-form-7]" in output
+    assert "unknown block wp:acme/widget" in output
+    assert stored(app) == ["published"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "garbage.xml",
+            '<?xml version="1.0"?><rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><item>',
+            "not well-formed XML",
+        ),
+        ("bomb.xml", None, "refused: the XML declares entities"),
+        ("bomb.rss", None, "refused: the XML declares entities"),
+    ],
+)
+def test_a_bad_or_hostile_file_gets_one_line_and_nothing_is_stored(
+    make_app: AppFactory, tmp_path: Path, name: str, content: str | None, message: str
+) -> None:
+    app = make_app()
+    path = tmp_path / name
+    if content is None:
+        lol = "".join(
+            f'<!ENTITY l{n} "&l{n - 1};&l{n - 1};&l{n - 1};&l{n - 1};">' for n in range(1, 10)
+        )
+        doctype = f'<!DOCTYPE rss [<!ENTITY l0 "lol">{lol}]>\n'
+        if name.endswith(".rss"):
+            path.write_text(
+                f'<?xml version="1.0"?>{doctype}<rss version="2.0"><channel><item><title>&l9;</title></item></channel></rss>'
+            )
+        else:
+            write_wxr(path, wxr_item("Bomb &l9;"), doctype=doctype)
+    else:
+        path.write_text(content)
+    code, output = invoke(app, "editions", "import", str(path))
+    assert code == 1
+    assert f"error: {path}: {message}" in output
+    assert "Traceback" not in output and stored(app) == []
+
+
+@pytest.mark.parametrize("suffix", [".xml", ".rss"])
+def test_an_external_file_entity_is_refused_and_its_content_appears_nowhere(
+    make_app: AppFactory, tmp_path: Path, suffix: str
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-7f3a")
+    doctype = f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
+    path = write_wxr(tmp_path / f"xxe{suffix}", wxr_item("Leak", extra="&xxe;"), doctype=doctype)
+    app = make_app()
+    code, output = invoke(app, "editions", "import", str(path))
+    assert code == 1 and "refused: the XML declares entities" in output
+    assert "TOP-SECRET" not in output and stored(app) == []
+    code, output = invoke(app, "editions", "export", str(tmp_path / "out"))
+    assert not any("TOP-SECRET" in p.read_text() for p in (tmp_path / "out").iterdir())
+
+
+def test_a_reimport_from_a_form_without_themes_keeps_the_portal_s_themes(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    app = make_app()
+    path = write_wxr(tmp_path / "e.xml", wxr_item("Tagged"))
+    assert invoke(app, "editions", "import", str(path))[0] == 0
+    invoke(app, "editions", "export", str(tmp_path / "md"))
+    markdown = tmp_path / "md" / "tagged.md"
+    text = markdown.read_text().replace("highlights:", "themes:\n- platforms\nhighlights:", 1)
+    markdown.write_text(text)
+    code, output = invoke(app, "editions", "import", str(markdown))
+    assert code == 0 and "1 updated" in output, output
+    # An edited post updates the same edition, and its themes stay.
+    edited = write_wxr(tmp_path / "e.xml", wxr_item("Tagged", extra="an edit"))
+    code, output = invoke(app, "editions", "import", str(edited))
+    assert code == 0 and "0 added, 1 updated" in output, output
+    invoke(app, "editions", "export", str(tmp_path / "again"))
+    again = (tmp_path / "again" / "tagged.md").read_text()
+    assert "- platforms" in again and "an edit" in again
