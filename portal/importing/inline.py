@@ -17,6 +17,7 @@ _SPECIAL = re.compile(r"([\\\[\]()])")
 # A link: [text](url) with escapes allowed inside both parts; no white space in the url.
 _LINK = re.compile(r"\[((?:\\.|[^\\\[\]])*)\]\(((?:\\.|[^\\()\s])+)\)")
 _ESCAPED = re.compile(r"\\([\\\[\]()])")
+_SPECIAL_CHARS = set("\\[]()")
 
 
 @dataclass(frozen=True)
@@ -52,15 +53,23 @@ def write_runs(runs: list[Run]) -> str:
 def runs(paragraph: str) -> list[Run]:
     """Split a stored paragraph into text and link runs (adjacent text runs merged)."""
     out: list[Run] = []
+    text: list[str] = []
     position = 0
-    for match in _LINK.finditer(paragraph):
-        url = _unescape(match.group(2))
-        if not is_allowed_url(url):
-            continue
-        _add_text(out, _unescape(paragraph[position : match.start()]))
-        out.append(Run(_unescape(match.group(1)), url))
-        position = match.end()
-    _add_text(out, _unescape(paragraph[position:]))
+    while position < len(paragraph):
+        char = paragraph[position]
+        link = _LINK.match(paragraph, position) if char == "[" else None
+        if link and is_allowed_url(url := _unescape(link.group(2))):
+            _add_text(out, "".join(text))
+            text = []
+            out.append(Run(_unescape(link.group(1)), url))
+            position = link.end()
+        elif char == "\\" and paragraph[position + 1 : position + 2] in _SPECIAL_CHARS:
+            text.append(paragraph[position + 1])
+            position += 2
+        else:
+            text.append(char)
+            position += 1
+    _add_text(out, "".join(text))
     return out
 
 

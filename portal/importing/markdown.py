@@ -31,7 +31,7 @@ EDITION_KEYS = (
 )  # fmt: skip
 LINK_KEYS = ("headline", "blurb", "link_text", "url", "author", "source", "themes")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_URL = re.compile(r"^(https?://[^\s/$.?#]|mailto:)[^\s]*$", re.IGNORECASE)
 
 
 class _Checker:
@@ -151,7 +151,9 @@ def _link(check: _Checker, item: LineMap) -> LinkRecord:
     check.keys(item, LINK_KEYS, "a link")
     url = check.text(item, "url", required=False)
     if url is not None and not _URL.match(url):
-        check.report(item.key_lines["url"], f"url '{url}' must start with http:// or https://")
+        check.report(
+            item.key_lines["url"], f"url '{url}' must start with http://, https:// or mailto:"
+        )
     return LinkRecord(
         headline=check.text(item, "headline") or "",
         blurb=check.texts(item, "blurb"),

@@ -196,3 +196,33 @@ def test_a_reimport_from_a_form_without_themes_keeps_the_portal_s_themes(
     invoke(app, "editions", "export", str(tmp_path / "again"))
     again = (tmp_path / "again" / "tagged.md").read_text()
     assert "- platforms" in again and "an edit" in again
+
+
+def test_inline_links_survive_export_and_reimport_byte_identical(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    first, second = make_app(), make_app()
+    assert invoke(first, "editions", "import", str(INGEST / "block-theme-page.html"))[0] == 0
+    invoke(first, "editions", "export", str(tmp_path / "one"))
+    text = (tmp_path / "one" / "roadmaps-are-not-promises.md").read_text()
+    assert (
+        "[now, next, later](https://example.org/now-next-later/?utm_source=a&utm_medium=b)" in text
+    )
+    assert r"the \[short\] answer" in text
+    assert invoke(second, "editions", "import", str(tmp_path / "one"))[0] == 0
+    invoke(second, "editions", "export", str(tmp_path / "two"))
+    two = (tmp_path / "two" / "roadmaps-are-not-promises.md").read_text()
+    assert two == text
+
+
+def test_an_item_over_the_size_cap_is_rejected_and_the_others_import(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    from portal.importing.formats.edition import MAX_ITEM_CHARS
+
+    huge = wxr_item("Huge", extra="x" * (MAX_ITEM_CHARS + 1), guid="2")
+    path = write_wxr(tmp_path / "e.xml", wxr_item("Small", guid="1"), huge)
+    app = make_app()
+    code, output = invoke(app, "editions", "import", str(path))
+    assert code == 1 and "item 'Huge': content over" in output
+    assert stored(app) == ["small"]

@@ -13,6 +13,7 @@ import feedparser
 
 from portal.importing.formats.blocks import parse_fragment
 from portal.importing.formats.edition import MAX_ITEM_CHARS, MAX_PAGE_BYTES, add_post, too_big
+from portal.importing.formats.post_content import edition_title
 from portal.importing.formats.xml_safety import entity_problem
 from portal.importing.records import DocumentOutcome, Origin, Problem
 
@@ -47,7 +48,9 @@ def _entry(outcome: DocumentOutcome, entry: Any) -> None:
     if len(html_text) > MAX_ITEM_CHARS:
         outcome.rejected.append(
             Problem(
-                outcome.path, None, f"item {title!r}: content over {MAX_ITEM_CHARS:,} characters"
+                outcome.path,
+                None,
+                f"item {edition_title(title)!r}: content over {MAX_ITEM_CHARS:,} characters",
             )
         )
         return

@@ -19,6 +19,7 @@ from lxml.etree import _Element
 
 from portal.importing.formats.blocks import parse_fragment
 from portal.importing.formats.edition import MAX_FILE_BYTES, MAX_ITEM_CHARS, add_post, utc_date
+from portal.importing.formats.post_content import edition_title
 from portal.importing.formats.xml_safety import entity_problem
 from portal.importing.records import DocumentOutcome, Origin, Problem
 
@@ -105,7 +106,9 @@ def _item(outcome: DocumentOutcome, item: _Element) -> None:
     if len(raw) > MAX_ITEM_CHARS:
         outcome.rejected.append(
             Problem(
-                outcome.path, None, f"item {title!r}: content over {MAX_ITEM_CHARS:,} characters"
+                outcome.path,
+                None,
+                f"item {edition_title(title)!r}: content over {MAX_ITEM_CHARS:,} characters",
             )
         )
         return
