@@ -13,7 +13,7 @@ from portal.db import write_transaction
 from portal.importing.catalogue import ThemeEntry
 from portal.importing.files import read_edition_document
 from portal.importing.records import DocumentOutcome, ParsedEdition, Problem, slugify
-from portal.importing.store import EditionWriter, Outcome, sync_themes
+from portal.importing.store import EditionWriter, Outcome, SlugTaken, sync_themes
 
 Progress = Callable[[int], None]
 
@@ -171,6 +171,18 @@ def import_files(
     return report
 
 
+def import_documents(
+    outcomes: Iterable[DocumentOutcome], catalogue: list[ThemeEntry], *, strict: bool = False
+) -> ImportReport:
+    """Check and store parse outcomes (pages, feeds, exports); the caller re-indexes.
+
+    After it, call `portal.search.update_index(session)` when `report.changed_slugs`.
+    """
+    good, report = validate_documents(outcomes, {t.slug for t in catalogue}, strict=strict)
+    write_editions(good, catalogue, report)
+    return report
+
+
 def write_editions(
     editions: Iterable[ParsedEdition],
     catalogue: list[ThemeEntry],
@@ -188,6 +200,9 @@ def write_editions(
         try:
             with write_transaction():
                 outcome = writer.save_parsed(parsed)
+        except SlugTaken as error:
+            report.reject([Problem(parsed.path, None, f"{_where(parsed)}{error}")])
+            continue
         except SQLAlchemyError as error:
             writer = EditionWriter(session)
             report.reject(

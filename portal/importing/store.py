@@ -50,6 +50,10 @@ def sync_themes(session: Session, catalogue: list[ThemeEntry]) -> None:
         session.add(theme)
 
 
+class SlugTaken(Exception):
+    """The slug belongs to an edition of another WordPress post (a different GUID)."""
+
+
 class EditionWriter:
     """Saves editions within one session, caching themes and sources across files."""
 
@@ -62,6 +66,11 @@ class EditionWriter:
         """Save a parsed edition onto the edition it is a form of (by GUID, permalink, slug)."""
         edition = self.find(parsed.record.slug, parsed.origin)
         record = parsed.record
+        guids = {edition.origin_guid, parsed.origin.guid} - {None} if edition else set()
+        if edition is not None and len(guids) > 1:
+            raise SlugTaken(
+                f"slug '{edition.slug}' belongs to another post ({edition.origin_guid})"
+            )
         if edition is not None:
             # The slug never changes once published; themes tagged in the portal stay when
             # the form carries none (pages, feeds, exports).

@@ -226,3 +226,55 @@ def test_an_item_over_the_size_cap_is_rejected_and_the_others_import(
     code, output = invoke(app, "editions", "import", str(path))
     assert code == 1 and "item 'Huge': content over" in output
     assert stored(app) == ["small"]
+
+
+def test_another_post_with_the_same_title_never_replaces_an_edition(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    app = make_app()
+    assert (
+        invoke(
+            app,
+            "editions",
+            "import",
+            str(write_wxr(tmp_path / "a.xml", wxr_item("Same", guid="1"))),
+        )[0]
+        == 0
+    )
+    other = write_wxr(tmp_path / "b.xml", wxr_item("Same", extra="other words", guid="2"))
+    code, output = invoke(app, "editions", "import", str(other))
+    assert code == 1 and "slug 'same' belongs to another post (https://example.org/?p=1)" in output
+    invoke(app, "editions", "export", str(tmp_path / "out"))
+    assert "other words" not in (tmp_path / "out" / "same.md").read_text()
+
+
+def test_a_feed_of_excerpts_says_it_needs_full_text(make_app: AppFactory, tmp_path: Path) -> None:
+    path = tmp_path / "feed.rss"
+    path.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
+        "<title>PRODUCTHEAD: Short</title><guid>https://example.org/?p=5</guid>"
+        "<description>» one » two</description></item></channel></rss>"
+    )
+    app = make_app()
+    code, output = invoke(app, "editions", "import", str(path))
+    assert (
+        code == 1 and "item 'Short': no post content found (a feed must carry full text" in output
+    )
+
+
+def test_parse_outcomes_import_through_the_public_functions(make_app: AppFactory) -> None:
+    from portal import search
+    from portal.importing.catalogue import load_catalogue
+    from portal.importing.formats.published import parse_published
+    from portal.importing.run import import_documents
+
+    app = make_app()
+    data = (INGEST / "atom-feed.atom").read_bytes()
+    with app.app_context():
+        outcome = parse_published(data, Path("https://blog.example.net/feed/atom/"))
+        assert outcome is not None
+        report = import_documents([outcome], load_catalogue(Path(app.config["THEMES_FILE"])))
+        assert (report.added, report.rejected) == (1, 1)
+        search.update_index(get_session())
+    page = app.test_client().get("/search?q=trio").get_data(as_text=True)
+    assert "/editions/discovery-is-a-team-sport" in page

@@ -40,7 +40,14 @@ def add_post(
     name = edition_title(title)
     item = f"item {name!r}"
     if content is None:
-        outcome.rejected.append(Problem(outcome.path, None, f"{item}: no post content found"))
+        outcome.rejected.append(
+            Problem(
+                outcome.path,
+                None,
+                f"{item}: no post content found (a feed must carry full text: "
+                "WordPress Settings > Reading > 'For each post in a feed, include: Full text')",
+            )
+        )
         return
     try:
         post = parse_post_content(content)

@@ -60,11 +60,11 @@ def _entry(outcome: DocumentOutcome, entry: Any) -> None:
 
 
 def _content(entry: Any) -> str:
-    """Return the item's full HTML (content:encoded or Atom content), else its summary."""
+    """Return the item's full HTML (content:encoded or Atom content); '' for an excerpt only."""
     for content in entry.get("content", []):
         if "html" in str(content.get("type", "")):
             return str(content.get("value", ""))
-    return str(entry.get("summary", ""))
+    return ""
 
 
 def _published(entry: Any) -> dt.date | None:

@@ -18,7 +18,13 @@ from lxml import etree
 from lxml.etree import _Element
 
 from portal.importing.formats.blocks import parse_fragment
-from portal.importing.formats.edition import MAX_FILE_BYTES, MAX_ITEM_CHARS, add_post, utc_date
+from portal.importing.formats.edition import (
+    MAX_FILE_BYTES,
+    MAX_ITEM_CHARS,
+    add_post,
+    too_big,
+    utc_date,
+)
 from portal.importing.formats.post_content import edition_title
 from portal.importing.formats.xml_safety import entity_problem
 from portal.importing.records import DocumentOutcome, Origin, Problem
@@ -47,6 +53,9 @@ def parse_wxr(source: bytes | BinaryIO, path: Path) -> DocumentOutcome:
     """Parse a WordPress export: every published post that is an edition, item by item."""
     stream = io.BytesIO(source) if isinstance(source, bytes) else source
     outcome = DocumentOutcome(path)
+    if isinstance(source, bytes) and (problem := too_big(path, len(source), MAX_FILE_BYTES)):
+        outcome.rejected.append(problem)
+        return outcome
     head = stream.read(64 * 1024)
     stream.seek(0)
     reason = entity_problem(head)
