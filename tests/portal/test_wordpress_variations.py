@@ -98,6 +98,13 @@ def test_an_atom_feed_imports_its_good_entries_and_rejects_the_bad_one(
     page = app.test_client().get("/editions/discovery-is-a-team-sport").get_data(as_text=True)
     assert 'href="https://www.producttalk.org/continuous-discovery/?x=1&amp;y=2"' in page
     assert "2 May 2022" in page or "2022-05-02" in page
+    invoke(app, "editions", "export", str(tmp_path / "out"))
+    text = (tmp_path / "out" / "discovery-is-a-team-sport.md").read_text()
+    # Published, not updated; a link and its source line in one paragraph; headings h5/h6.
+    assert "date: 2022-05-02" in text
+    assert "link_text: Decide together\n  url: https://example.com/trio#together\n" in text
+    assert "  source: Product Talk\n" in text
+    assert "guid: https://blog.example.net/?p=42" in text
 
 
 def test_strict_turns_warnings_into_rejections(make_app: AppFactory) -> None:

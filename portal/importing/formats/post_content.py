@@ -25,6 +25,7 @@ TAGLINE = re.compile(r"^PRODUCTHEAD is a (regular )?newsletter", re.IGNORECASE)
 SHARE_LINES = re.compile(r"^a favour\b|every PRODUCTHEAD edition is online", re.IGNORECASE)
 SIGN_OFF = re.compile(r"^speak to you soon\W*$", re.IGNORECASE)
 SOURCE_LINE = re.compile(r"^\[\s*(.+?)\s*\]$", re.DOTALL)
+SOURCE_TAIL = re.compile(r"^(\S.*?)\s*\[\s*([^\[\]]+?)\s*\]$", re.DOTALL)
 TITLE_PREFIX = re.compile(r"^\s*PRODUCTHEAD\s*[:\u2013\u2014-]\s*", re.IGNORECASE)
 
 
@@ -141,14 +142,7 @@ def _link(number: int, headline: str, body: list[Block], warnings: list[str]) ->
     """Read one link: blurb paragraphs, the anchor paragraph, the source line."""
     where = f"link {number} {headline!r}"
     paras = [b for b in body if b.kind == "para"]
-    source_at = next(
-        (n for n in range(len(paras) - 1, -1, -1) if SOURCE_LINE.match(paras[n].plain)), None
-    )
-    if source_at is None:
-        raise BadEdition(f"{where} has no '[Author / Publication]' line")
-    anchor_at = next((n for n in range(source_at - 1, -1, -1) if paras[n].anchors), None)
-    if anchor_at is None:
-        raise BadEdition(f"{where} has no paragraph with the link before its source line")
+    source_at, anchor_at = _link_places(paras, where)
     link_para = paras[anchor_at]
     url = _url(link_para, where, warnings)
     for block in body:
@@ -158,8 +152,33 @@ def _link(number: int, headline: str, body: list[Block], warnings: list[str]) ->
         if not TAGLINE.match(block.plain):
             warnings.append(f"{where}: dropped the text {block.plain[:60]!r} after the source line")
     blurb = _texts(paras[:anchor_at], where, warnings)
-    author, source = _source(paras[source_at].plain)
-    return LinkRecord(headline, blurb, link_para.plain, source, author, url)
+    link_text, source_line = link_para.plain, paras[source_at].plain
+    if source_at == anchor_at:
+        # The link and its source share a paragraph: "Link text<br>[Author / Source]".
+        tail = SOURCE_TAIL.match(link_para.plain)
+        link_text, source_line = (tail.group(1), f"[{tail.group(2)}]") if tail else ("", "")
+    author, source = _source(source_line)
+    return LinkRecord(headline, blurb, link_text, source, author, url)
+
+
+def _link_places(paras: list[Block], where: str) -> tuple[int, int]:
+    """Return the positions of the source line and of the anchor paragraph."""
+    source_at = next(
+        (n for n in range(len(paras) - 1, -1, -1) if SOURCE_LINE.match(paras[n].plain)), None
+    )
+    if source_at is None:
+        shared = next(
+            (n for n in range(len(paras) - 1, -1, -1)
+             if paras[n].anchors and SOURCE_TAIL.match(paras[n].plain)),
+            None,
+        )  # fmt: skip
+        if shared is None:
+            raise BadEdition(f"{where} has no '[Author / Publication]' line")
+        return shared, shared
+    anchor_at = next((n for n in range(source_at - 1, -1, -1) if paras[n].anchors), None)
+    if anchor_at is None:
+        raise BadEdition(f"{where} has no paragraph with the link before its source line")
+    return source_at, anchor_at
 
 
 def _url(para: Block, where: str, warnings: list[str]) -> str | None:
