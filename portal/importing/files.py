@@ -7,6 +7,7 @@ from pathlib import Path
 
 from portal.importing.formats.edition import MAX_FILE_BYTES
 from portal.importing.formats.published import PUBLISHED_SUFFIXES, detect_form, parse_published
+from portal.importing.formats.wxr import parse_wxr
 from portal.importing.markdown import parse_markdown
 from portal.importing.plaintext import parse_plaintext
 from portal.importing.records import DocumentOutcome, EditionFileError, ParsedEdition, Problem
@@ -59,7 +60,12 @@ def read_edition_document(path: Path, date: dt.date | None = None) -> DocumentOu
         return DocumentOutcome(
             path, rejected=[Problem(path, None, f"cannot read it: {error.strerror}")]
         )
-    if detect_form(head) is not None:
+    form = detect_form(head)
+    if form == "wxr":
+        # Streamed from the file: an export of the whole back catalogue is never held whole.
+        with path.open("rb") as stream:
+            return parse_wxr(stream, path)
+    if form is not None:
         outcome = parse_published(path.read_bytes(), path)
         if outcome is not None:
             return outcome
