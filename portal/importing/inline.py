@@ -13,7 +13,11 @@ import re
 from dataclasses import dataclass
 
 ALLOWED_SCHEMES = ("http://", "https://", "mailto:")
-_SPECIAL = re.compile(r"([\\\[\]()])")
+# Text needs only its brackets escaped ("(" opens nothing without a "]" before it); a url
+# its parentheses, which would otherwise end it.
+_SPECIAL = re.compile(r"([\\\[\]])")
+_URL_SPECIAL = re.compile(r"([\\()])")
+_ESCAPE_ONE = r"\\\1"
 # A link: [text](url) with escapes allowed inside both parts; no white space in the url.
 _LINK = re.compile(r"\[((?:\\.|[^\\\[\]])*)\]\(((?:\\.|[^\\()\s])+)\)")
 _ESCAPED = re.compile(r"\\([\\\[\]()])")
@@ -34,15 +38,15 @@ def is_allowed_url(url: str) -> bool:
 
 
 def escape(text: str) -> str:
-    """Return text with its brackets, parentheses and backslashes made literal."""
-    return _SPECIAL.sub(r"\\\1", text)
+    """Return text with its brackets and backslashes made literal."""
+    return _SPECIAL.sub(_ESCAPE_ONE, text)
 
 
 def write_link(text: str, url: str) -> str:
     """Return a link in the stored form; an address that is not allowed gives its text alone."""
     if not is_allowed_url(url):
         return escape(text)
-    return f"[{escape(text)}]({escape(url)})"
+    return f"[{escape(text)}]({_URL_SPECIAL.sub(_ESCAPE_ONE, url)})"
 
 
 def write_runs(runs: list[Run]) -> str:

@@ -143,12 +143,13 @@ class EditionWriter:
 
 def keep_themes(record: EditionRecord, stored: EditionRecord) -> EditionRecord:
     """Return the record with the stored edition's themes, links matched by url or headline."""
-    by_key = {
-        (link.url or link.headline): link.themes for link in stored.curated + stored.recent_posts
-    }
+    old_links = stored.curated + stored.recent_posts
+    by_url = {link.url: link.themes for link in old_links if link.url}
+    by_headline = {link.headline: link.themes for link in old_links}
 
     def tagged(link: LinkRecord) -> LinkRecord:
-        return dataclasses.replace(link, themes=by_key.get(link.url or link.headline, ()))
+        themes = by_url.get(link.url or "") or by_headline.get(link.headline, ())
+        return dataclasses.replace(link, themes=themes)
 
     return dataclasses.replace(
         record,

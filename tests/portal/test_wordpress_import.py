@@ -11,7 +11,7 @@ import yaml
 from flask import Flask
 
 from portal.importing import inline
-from tests.conftest import AppFactory
+from tests.conftest import ARCHIVE, AppFactory
 
 REPO = Path(__file__).resolve().parents[2]
 # CI clones the repo with ../shared beside it; a worktree may sit one folder deeper.
@@ -147,3 +147,30 @@ def test_an_old_wordpress_address_answers_301_to_the_edition(
     assert response.status_code == 301
     assert response.headers["Location"].endswith("/editions/will-platforms-conquer-the-world")
     assert app.test_client().get("/producthead-something-else/").status_code == 404
+
+
+def test_a_page_import_keeps_the_link_themes_of_an_edition_without_addresses(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    app = make_app()
+    seed = tmp_path / "seed.md"
+    text = (ARCHIVE / "will-platforms-conquer-the-world.md").read_text()
+    # The edition as it was before its addresses were known: no date, no urls.
+    seed.write_text(
+        "\n".join(
+            line
+            for line in text.split("\n")
+            if not line.startswith(("  url:", "guid:", "permalink:"))
+        )
+    )
+    assert invoke(app, "editions", "import", str(seed))[0] == 0
+    code, output = invoke(app, "editions", "import", str(SHARED / "wordpress-page.html"))
+    assert code == 0 and "0 added, 1 updated" in output, output
+    got = exported(app, tmp_path / "out")["will-platforms-conquer-the-world"]
+    assert got["themes"] == ["platforms"]
+    assert [link.get("themes") for link in got["recent_posts"]] == [
+        ["stakeholders"],
+        ["risk"],
+        None,
+    ]
+    assert got["curated"][0]["url"].startswith("https://techcrunch.com/")
