@@ -78,7 +78,10 @@ def test_a_block_theme_page_with_crlf_lists_and_entities(make_app: AppFactory) -
         "mailto:editor@example.org",
     ):
         assert f'href="{href}"' in page
-    assert "javascript:" not in page and "spam.example" not in page
+    assert "'data:text/html,<script>alert(4)</script>' (only http, https, mailto kept)" in output
+    assert "javascript:" not in page and "spam.example" not in page and "data:" not in page
+    assert "alert(5)" not in page and "onmouseover" not in page and "alert(4)" not in page
+    assert "See this data and now." in page
     # Markup that was text in the post stays text on the page.
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
