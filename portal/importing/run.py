@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,38 +89,32 @@ def validate_files(
     A feed or export is a batch: a bad item is rejected with its reason, the others go on.
     With `strict`, an edition whose import dropped anything is rejected instead of warned.
     """
-    report = ImportReport()
-    good: list[ParsedEdition] = []
-    seen: dict[str, ParsedEdition] = {}
+    return validate_documents(_read_all(files, date, progress), theme_slugs, strict=strict)
+
+
+def _read_all(
+    files: list[Path], date: dt.date | None, progress: Progress
+) -> Iterator[DocumentOutcome]:
     for path in files:
-        outcome = read_edition_document(path, date)
+        yield read_edition_document(path, date)
         progress(1)
-        _take(outcome, report)
-        for parsed in outcome.editions:
-            problems = check_edition(parsed, theme_slugs) + _strict(parsed, strict)
-            first = seen.setdefault(parsed.record.slug, parsed)
-            if first is not parsed and not same_post(first, parsed):
-                problems.append(
-                    Problem(path, 1, f"slug '{parsed.record.slug}' is also used by {first.path}")
-                )
-            if problems:
-                report.reject(problems)
-            else:
-                report.warnings.extend(f"{path}: {_where(parsed)}{w}" for w in parsed.warnings)
-                good.append(parsed)
-    return good, report
 
 
 def validate_documents(
     outcomes: Iterable[DocumentOutcome], theme_slugs: set[str], *, strict: bool = False
 ) -> tuple[list[ParsedEdition], ImportReport]:
-    """Check parse outcomes already in hand (e.g. a fetched feed); write nothing."""
+    """Check parse outcomes (of files, or of a fetched feed); write nothing."""
     report = ImportReport()
     good: list[ParsedEdition] = []
+    seen: dict[str, ParsedEdition] = {}
     for outcome in outcomes:
         _take(outcome, report)
         for parsed in outcome.editions:
             problems = check_edition(parsed, theme_slugs) + _strict(parsed, strict)
+            first = seen.setdefault(parsed.record.slug, parsed)
+            if first is not parsed and not same_post(first, parsed):
+                message = f"slug '{parsed.record.slug}' is also used by {first.path}"
+                problems.append(Problem(parsed.path, 1, message))
             if problems:
                 report.reject(problems)
             else:

@@ -10,6 +10,7 @@ from lxml.etree import _Element
 from portal.importing.formats.post_content import (
     BadEdition,
     NotAnEdition,
+    PostContent,
     edition_title,
     parse_post_content,
 )
@@ -39,18 +40,8 @@ def add_post(
     """Read one post into the outcome: an edition, a skipped article or a rejected item."""
     name = edition_title(title)
     item = f"item {name!r}"
-    if content is None:
-        outcome.rejected.append(
-            Problem(
-                outcome.path,
-                None,
-                f"{item}: no post content found (a feed must carry full text: "
-                "WordPress Settings > Reading > 'For each post in a feed, include: Full text')",
-            )
-        )
-        return
     try:
-        post = parse_post_content(content)
+        post = _post_content(content)
     except NotAnEdition:
         outcome.skipped.append(f"{title.strip()!r} (not an edition)")
         return
@@ -66,16 +57,21 @@ def add_post(
         curated=post.curated,
         recent_posts=post.recent_posts,
     )
+    warnings = (*post.warnings, *(notes or []))
     outcome.editions.append(
         ParsedEdition(
-            outcome.path,
-            record,
-            origin=origin,
-            carries_themes=False,
-            item=item,
-            warnings=(*post.warnings, *(notes or [])),
+            outcome.path, record, origin=origin, carries_themes=False, item=item, warnings=warnings
         )
     )
+
+
+def _post_content(content: _Element | None) -> PostContent:
+    if content is None:
+        raise BadEdition(
+            "no post content found (a feed must carry full text: "
+            "WordPress Settings > Reading > 'For each post in a feed, include: Full text')"
+        )
+    return parse_post_content(content)
 
 
 def too_big(path: Path, size: int, cap: int) -> Problem | None:
