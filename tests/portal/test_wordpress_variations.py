@@ -82,6 +82,7 @@ def test_a_block_theme_page_with_crlf_lists_and_entities(make_app: AppFactory) -
     assert "javascript:" not in page and "spam.example" not in page and "data:" not in page
     assert "alert(5)" not in page and "onmouseover" not in page and "alert(4)" not in page
     assert "See this data and now." in page
+    assert "the intro: dropped markup <script>" in output and "alert(7)" not in page
     # Markup that was text in the post stays text on the page.
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
