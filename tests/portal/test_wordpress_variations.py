@@ -122,7 +122,10 @@ def test_an_export_skips_all_but_published_posts_and_reports_unknown_shortcodes(
     make_app: AppFactory, tmp_path: Path
 ) -> None:
     app = make_app()
-    extra = '[contact-form-7 id="9"] and <!-- wp:acme/widget --><!-- /wp:acme/widget -->'
+    extra = (
+        '[contact-form-7 id="9"] and <!-- wp:acme/widget --><!-- /wp:acme/widget -->'
+        "\n\n[embed]https://video.example/1[/embed]\n\nhttps://video.example/2\n\nafter"
+    )
     path = write_wxr(
         tmp_path / "e.xml",
         wxr_item("Published", extra=extra, guid="1"),
@@ -133,6 +136,11 @@ def test_an_export_skips_all_but_published_posts_and_reports_unknown_shortcodes(
     assert code == 0, output
     assert "dropped the shortcode [contact-form-7]" in output
     assert "unknown block wp:acme/widget" in output
+    assert "dropped the shortcode [embed]" in output and "dropped an embed (<iframe>)" in output
+    invoke(app, "editions", "export", str(tmp_path / "out"))
+    text = (tmp_path / "out" / "published.md").read_text()
+    assert "video.example" not in text
+    assert "\n\nafter.\n" in text
     assert stored(app) == ["published"]
 
 

@@ -42,6 +42,9 @@ _SHORTCODE = re.compile(
     r"\[(/?)([a-z][a-z0-9_-]*)((?:\s+[a-z0-9_-]+(?:=(?:\"[^\"]*\"|'[^']*'|[^\s\]]+))?)*)\s*/?\]"
 )
 _CAPTION = re.compile(r"\[(wp_caption|caption)\b[^\]]*\](.*?)\[/\1\]", re.DOTALL)
+_PAIRED_MEDIA = re.compile(r"\[(embed|video|audio|playlist)\b[^\]]*\].*?\[/\1\]", re.DOTALL)
+# WordPress turns a URL alone on its line into an embed (oEmbed) when it shows the post.
+_AUTO_EMBED = re.compile(r"^[ \t]*(https?://[^\s<>\"]+)[ \t]*$", re.MULTILINE)
 
 
 def looks_like_wxr(head: bytes) -> bool:
@@ -144,6 +147,10 @@ def expand_shortcodes(content: str) -> tuple[str, list[str]]:
     """Return content with [caption] made a <figure> and other shortcodes dropped (and named)."""
     notes: list[str] = []
     content = _CAPTION.sub(lambda m: f"<figure class='wp-caption'>{m.group(2)}</figure>", content)
+    for match in _PAIRED_MEDIA.finditer(content):
+        notes.append(f"dropped the shortcode [{match.group(1)}]")
+    content = _PAIRED_MEDIA.sub("", content)
+    content = _AUTO_EMBED.sub("<iframe></iframe>", content)
     closed = {name for _slash, name, _attrs in _SHORTCODE.findall(content) if _slash}
 
     def drop(match: re.Match[str]) -> str:
