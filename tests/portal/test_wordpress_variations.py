@@ -297,3 +297,23 @@ def test_parse_outcomes_import_through_the_public_functions(make_app: AppFactory
         search.update_index(get_session())
     page = app.test_client().get("/search?q=trio").get_data(as_text=True)
     assert "/editions/discovery-is-a-team-sport" in page
+
+
+def test_a_magazine_theme_page_with_json_ld_and_an_ordered_list(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    app = make_app()
+    code, output = invoke(app, "editions", "import", str(INGEST / "magazine-theme-page.html"))
+    assert code == 0 and "warning" not in output, output
+    invoke(app, "editions", "export", str(tmp_path / "out"))
+    text = (tmp_path / "out" / "saying-no-kindly.md").read_text()
+    for expected in (
+        "title: Saying no, kindly\ndate: 2023-01-16\n",
+        "permalink: https://news.example.com/saying-no-kindly/\n",
+        "- Saying no is part of the job\n- Explain the trade-off, not the decision\n",
+        "  url: https://example.com/no?utm=a&b=c\n  author: Jane Doe\n  source: Example Weekly\n",
+        "  url: https://news.example.com/always-yes/\n  source: I Manage Products\n",
+        "\n\nProduct managers say no more than anyone.\n",
+    ):
+        assert expected in text
+    assert app.test_client().get("/saying-no-kindly/amp/").status_code == 301

@@ -20,6 +20,9 @@ CONTENT_XPATHS = (
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' wp-block-post-content ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' post-content ')]",
+    "//*[@itemprop='articleBody']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' post-body ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
     "//article",
 )
 _SHORTLINK_ID = re.compile(r"[?&]p=(\d+)")
