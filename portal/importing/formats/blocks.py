@@ -112,8 +112,7 @@ def blocks(root: _Element) -> list[Block]:
 
 
 def _walk_container(element: _Element, out: list[Block]) -> None:
-    para = _Paragraph()
-    _split_text(element.text, para, out)
+    para = _split_text(element.text, _Paragraph(), out)
     for child in element:
         tag = _tag(child)
         if tag is None or tag in INLINE or tag in {"img", "amp-img"}:
@@ -123,20 +122,21 @@ def _walk_container(element: _Element, out: list[Block]) -> None:
             _flush(para, out)
             para = _Paragraph()
             _block(child, tag, out)
-        _split_text(child.tail, para, out)
+        para = _split_text(child.tail, para, out)
     _flush(para, out)
 
 
-def _split_text(text: str | None, para: _Paragraph, out: list[Block]) -> None:
+def _split_text(text: str | None, para: _Paragraph, out: list[Block]) -> _Paragraph:
     """Add text to the paragraph; a blank line in it (stored content) starts a new one."""
     if not text:
-        return
+        return para
     pieces = _BLANK_LINE.split(text)
     para.text(pieces[0])
     for piece in pieces[1:]:
         _flush(para, out)
-        para.__init__()  # type: ignore[misc]
+        para = _Paragraph()
         para.text(piece)
+    return para
 
 
 def _flush(para: _Paragraph, out: list[Block]) -> None:
