@@ -18,7 +18,7 @@ from portal.importing.files import collect_edition_files
 from portal.importing.markdown import render_markdown
 from portal.importing.records import EditionFileError, Problem
 from portal.importing.run import ImportReport, validate_files, write_editions
-from portal.importing.store import all_edition_records
+from portal.importing.store import all_edition_exports
 from portal.subscriptions.commands import outbox_cli, subscribers_cli
 from portal.themes_apply import ApplyReport, apply_proposals
 from portal.themes_suggest import Survey, UntaggedLink, survey_files
@@ -72,13 +72,14 @@ def _catalogue() -> list[ThemeEntry]:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Date (YYYY-MM-DD) for plain-text editions whose text carries none.",
 )
-def import_command(paths: tuple[Path, ...], date: dt.datetime | None) -> None:
-    """Import edition files (Markdown or plain text) and folders of them."""
+@click.option("--strict", is_flag=True, help="Reject an edition whose import dropped anything.")
+def import_command(paths: tuple[Path, ...], date: dt.datetime | None, strict: bool) -> None:
+    """Import editions: WordPress pages, RSS/Atom feeds, WordPress exports, Markdown, plain text."""
     files, missing = collect_edition_files(list(paths))
     catalogue = _catalogue()
     with click.progressbar(length=len(files), label="Checking ", hidden=len(files) < 10) as bar:
         good, report = validate_files(
-            files, {t.slug for t in catalogue}, date and date.date(), bar.update
+            files, {t.slug for t in catalogue}, date and date.date(), bar.update, strict=strict
         )
     with click.progressbar(good, label="Importing", hidden=len(good) < 10) as editions:
         write_editions(editions, catalogue, report)
@@ -88,6 +89,10 @@ def import_command(paths: tuple[Path, ...], date: dt.datetime | None) -> None:
 
 
 def _finish(report: ImportReport, missing: list[Problem]) -> None:
+    for skipped in report.skipped:
+        click.echo(f"skipped: {skipped}")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for problem in missing + report.problems:
         click.echo(f"error: {problem}", err=True)
     click.echo(f"Imported: {report.summary()}.")
@@ -103,9 +108,10 @@ def _finish(report: ImportReport, missing: list[Problem]) -> None:
 def export_command(folder: Path) -> None:
     """Write every edition to FOLDER as <slug>.md in the archive format."""
     folder.mkdir(parents=True, exist_ok=True)
-    records = all_edition_records(get_session())
-    for record in records:
-        (folder / f"{record.slug}.md").write_text(render_markdown(record), encoding="utf-8")
+    records = all_edition_exports(get_session())
+    for record, origin in records:
+        text = render_markdown(record, origin=origin)
+        (folder / f"{record.slug}.md").write_text(text, encoding="utf-8")
     click.echo(f"Exported {len(records)} editions to {folder}.")
 
 

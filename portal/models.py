@@ -84,7 +84,12 @@ class Edition(Base):
     """One newsletter edition."""
 
     __tablename__ = "editions"
-    __table_args__ = (Index("ix_editions_date_slug", "date", "slug"),)
+    __table_args__ = (
+        Index("ix_editions_date_slug", "date", "slug"),
+        Index("ix_editions_origin_guid", "origin_guid", unique=True),
+        Index("ix_editions_origin_permalink", "origin_permalink", unique=True),
+        Index("ix_editions_origin_path", "origin_path"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(Text, unique=True)
@@ -94,6 +99,12 @@ class Edition(Base):
     intro: Mapped[list[str]] = mapped_column(JSON, default=list)
     # SHA-256 of the imported record: an unchanged file is recognised without loading links.
     content_hash: Mapped[str] = mapped_column(String(64))
+    # Where it came from on the WordPress site (migration 0007): the post's GUID and
+    # permalink find the same edition whatever form it is imported from, and the permalink's
+    # path (without the host) answers the old address with a redirect.
+    origin_guid: Mapped[str | None] = mapped_column(Text)
+    origin_permalink: Mapped[str | None] = mapped_column(Text)
+    origin_path: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

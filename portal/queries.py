@@ -138,3 +138,12 @@ def content_version(session: Session) -> ContentVersion:
     edition_change, n_editions, theme_change, n_themes = row
     changes = [utc(value) for value in (edition_change, theme_change) if value is not None]
     return ContentVersion(max(changes, default=None), int(n_editions), int(n_themes))
+
+
+def slug_for_old_path(session: Session, path: str) -> str | None:
+    """Return the slug of the edition whose WordPress permalink had this path (or its /amp/)."""
+    path = path if path.endswith("/") else path + "/"
+    path = path.removesuffix("amp/") if path.endswith("/amp/") else path
+    if path == "/":
+        return None
+    return session.scalar(select(Edition.slug).where(Edition.origin_path == path).limit(1))

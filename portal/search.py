@@ -10,11 +10,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from flask import Flask, current_app
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 import index
+from portal.importing import inline
 from portal.models import Edition, Link, Source, Theme
 
 BATCH = 200
@@ -42,7 +43,7 @@ def _document(edition: Edition) -> index.EditionDocument:
         title=edition.title,
         date=edition.date,
         highlights=tuple(edition.highlights),
-        intro=tuple(edition.intro),
+        intro=tuple(inline.plain_text(p) for p in edition.intro),
         themes=tuple(theme.slug for theme in edition.themes),
         content_hash=edition.content_hash,
         links=tuple(_link_document(link) for link in edition.links),
@@ -54,7 +55,7 @@ def _link_document(link: Link) -> index.LinkDocument:
         section=link.section,
         position=link.position,
         headline=link.headline,
-        blurb=tuple(link.blurb),
+        blurb=tuple(inline.plain_text(p) for p in link.blurb),
         link_text=link.link_text,
         source=link.source.name,
         source_slug=link.source.slug,
@@ -144,3 +145,12 @@ def marked(text: str, terms: frozenset[str] | None = None) -> str | Markup:
         return text
     # Safe: index.mark escapes every character and adds only <mark> tags (tests/portal/test_highlight.py).
     return Markup(index.mark(text, terms))
+
+
+def paragraph_html(paragraph: str, terms: frozenset[str] | None = None) -> Markup:
+    """Return a stored intro or blurb paragraph as HTML: escaped text, its links as <a href>."""
+    parts = []
+    for run in inline.runs(paragraph):
+        text = escape(marked(run.text, terms))
+        parts.append(Markup('<a href="{}">{}</a>').format(run.url, text) if run.url else text)
+    return Markup("").join(parts)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from portal.importing.formats.edition import MAX_FILE_BYTES
+from portal.importing.formats.published import PUBLISHED_SUFFIXES, detect_form, parse_published
+from portal.importing.formats.wxr import parse_wxr
 from portal.importing.markdown import parse_markdown
 from portal.importing.plaintext import parse_plaintext
-from portal.importing.records import EditionFileError, ParsedEdition, Problem
+from portal.importing.records import DocumentOutcome, EditionFileError, ParsedEdition, Problem
 
-EDITION_SUFFIXES = (".md", ".markdown", ".txt")
+EDITION_SUFFIXES = (".md", ".markdown", ".txt", *PUBLISHED_SUFFIXES)
 
 
 def collect_edition_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
@@ -43,6 +46,33 @@ def read_edition_file(path: Path, date: dt.date | None = None) -> ParsedEdition:
     if is_markdown(text):
         return parse_markdown(text, path)
     return parse_plaintext(text, path, date)
+
+
+def read_edition_document(path: Path, date: dt.date | None = None) -> DocumentOutcome:
+    """Read one file of any form (page, feed, export, Markdown, plain text), told by content."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            message = f"too large (the limit is {MAX_FILE_BYTES:,} bytes)"
+            return DocumentOutcome(path, rejected=[Problem(path, None, message)])
+        with path.open("rb") as stream:
+            head = stream.read(8192)
+    except OSError as error:
+        return DocumentOutcome(
+            path, rejected=[Problem(path, None, f"cannot read it: {error.strerror}")]
+        )
+    form = detect_form(head)
+    if form == "wxr":
+        # Streamed from the file: an export of the whole back catalogue is never held whole.
+        with path.open("rb") as stream:
+            return parse_wxr(stream, path)
+    if form is not None:
+        outcome = parse_published(path.read_bytes(), path)
+        if outcome is not None:
+            return outcome
+    try:
+        return DocumentOutcome(path, editions=[read_edition_file(path, date)])
+    except EditionFileError as error:
+        return DocumentOutcome(path, rejected=error.problems, one_file=True)
 
 
 def is_markdown(text: str) -> bool:

@@ -19,16 +19,19 @@ from portal.importing.records import (
     EditionFileError,
     EditionRecord,
     LinkRecord,
+    Origin,
     ParsedEdition,
     Problem,
     Section,
     slugify,
 )
 
-EDITION_KEYS = ("slug", "title", "date", "themes", "highlights", "curated", "recent_posts")
+EDITION_KEYS = (
+    "slug", "title", "date", "guid", "permalink", "themes", "highlights", "curated", "recent_posts",
+)  # fmt: skip
 LINK_KEYS = ("headline", "blurb", "link_text", "url", "author", "source", "themes")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_URL = re.compile(r"^(https?://[^\s/$.?#]|mailto:)[^\s]*$", re.IGNORECASE)
 
 
 class _Checker:
@@ -100,7 +103,10 @@ def parse_markdown(text: str, path: Path) -> ParsedEdition:
     )
     if check.problems:
         raise EditionFileError(check.problems)
-    return ParsedEdition(path, record, check.theme_lines, check.link_lines)
+    origin = Origin(
+        check.text(data, "guid", required=False), check.text(data, "permalink", required=False)
+    )
+    return ParsedEdition(path, record, check.theme_lines, check.link_lines, origin=origin)
 
 
 def _slug(check: _Checker, data: LineMap, title: str | None) -> str:
@@ -145,7 +151,9 @@ def _link(check: _Checker, item: LineMap) -> LinkRecord:
     check.keys(item, LINK_KEYS, "a link")
     url = check.text(item, "url", required=False)
     if url is not None and not _URL.match(url):
-        check.report(item.key_lines["url"], f"url '{url}' must start with http:// or https://")
+        check.report(
+            item.key_lines["url"], f"url '{url}' must start with http://, https:// or mailto:"
+        )
     return LinkRecord(
         headline=check.text(item, "headline") or "",
         blurb=check.texts(item, "blurb"),
@@ -162,9 +170,15 @@ def _paragraphs(body: str) -> tuple[str, ...]:
     return tuple(" ".join(block.split()) for block in blocks if block.strip())
 
 
-def render_markdown(record: EditionRecord, *, comment: str | None = None) -> str:
-    """Return the edition as a file in the archive format."""
+def render_markdown(
+    record: EditionRecord, *, comment: str | None = None, origin: Origin | None = None
+) -> str:
+    """Return the edition as a file in the archive format (with its WordPress origin, if any)."""
     front: dict[str, Any] = {"slug": record.slug, "title": record.title, "date": record.date}
+    if origin and origin.guid:
+        front["guid"] = origin.guid
+    if origin and origin.permalink:
+        front["permalink"] = origin.permalink
     if record.themes:
         front["themes"] = list(record.themes)
     front["highlights"] = list(record.highlights)

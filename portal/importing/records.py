@@ -60,10 +60,12 @@ class Problem:
     """What is wrong with an edition file, and where."""
 
     path: Path
-    line: int
+    line: int | None  # None: the whole file, or an item of a feed or export named in the message
     message: str
 
     def __str__(self) -> str:
+        if self.line is None:
+            return f"{self.path}: {self.message}"
         return f"{self.path}:{self.line}: {self.message}"
 
 
@@ -76,6 +78,14 @@ class EditionFileError(Exception):
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where an edition came from on the WordPress site: the post's GUID and permalink."""
+
+    guid: str | None = None
+    permalink: str | None = None
+
+
+@dataclass(frozen=True)
 class ParsedEdition:
     """An edition read from a file, with the lines its theme tags stand on."""
 
@@ -85,6 +95,27 @@ class ParsedEdition:
     theme_lines: dict[str, int] = field(default_factory=dict, compare=False)
     # (section, position) -> the line a link starts on (Markdown files only).
     link_lines: dict[tuple[Section, int], int] = field(default_factory=dict, compare=False)
+    origin: Origin = Origin()
+    # Forms from WordPress carry no themes: a re-import keeps the themes tagged in the portal.
+    carries_themes: bool = True
+    # Where in the file it stood, for messages: "item 'Title'" (feeds and exports).
+    item: str = ""
+    # What reading it dropped beyond the known boilerplate (see README "Warnings").
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class DocumentOutcome:
+    """What parsing one page, feed or export gave: editions, skipped posts, rejected items."""
+
+    path: Path
+    editions: list[ParsedEdition] = field(default_factory=list)
+    # Published posts that are not editions, by title: "skipped: 'Title' (not an edition)".
+    skipped: list[str] = field(default_factory=list)
+    # Items that could not be read, one Problem each; the others still import.
+    rejected: list[Problem] = field(default_factory=list)
+    # True when `rejected` lists several problems of one file (Markdown, plain text).
+    one_file: bool = False
 
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")

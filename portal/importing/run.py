@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,9 +11,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.db import write_transaction
 from portal.importing.catalogue import ThemeEntry
-from portal.importing.files import read_edition_file
-from portal.importing.records import EditionFileError, ParsedEdition, Problem, slugify
-from portal.importing.store import EditionWriter, Outcome, sync_themes
+from portal.importing.files import read_edition_document
+from portal.importing.records import DocumentOutcome, ParsedEdition, Problem, slugify
+from portal.importing.store import EditionWriter, Outcome, SlugTaken, sync_themes
 
 Progress = Callable[[int], None]
 
@@ -28,6 +28,10 @@ class ImportReport:
     rejected: int = 0
     problems: list[Problem] = field(default_factory=list)
     changed_slugs: list[str] = field(default_factory=list)
+    # "file: item 'Title': dropped ..." for what an import left out (see README "Warnings").
+    warnings: list[str] = field(default_factory=list)
+    # "'Title' (not an edition)" for published posts without the curated links.
+    skipped: list[str] = field(default_factory=list)
 
     def reject(self, problems: list[Problem]) -> None:
         """Count one rejected file and keep what was wrong with it."""
@@ -73,31 +77,81 @@ def _theme_slugs(parsed: ParsedEdition) -> set[str]:
 
 
 def validate_files(
-    files: list[Path], theme_slugs: set[str], date: dt.date | None, progress: Progress
+    files: list[Path],
+    theme_slugs: set[str],
+    date: dt.date | None,
+    progress: Progress,
+    *,
+    strict: bool = False,
 ) -> tuple[list[ParsedEdition], ImportReport]:
-    """Parse and check every file, writing nothing; return the good ones and a report."""
+    """Parse and check every file, writing nothing; return the good editions and a report.
+
+    A feed or export is a batch: a bad item is rejected with its reason, the others go on.
+    With `strict`, an edition whose import dropped anything is rejected instead of warned.
+    """
+    return validate_documents(_read_all(files, date, progress), theme_slugs, strict=strict)
+
+
+def _read_all(
+    files: list[Path], date: dt.date | None, progress: Progress
+) -> Iterator[DocumentOutcome]:
+    for path in files:
+        yield read_edition_document(path, date)
+        progress(1)
+
+
+def validate_documents(
+    outcomes: Iterable[DocumentOutcome], theme_slugs: set[str], *, strict: bool = False
+) -> tuple[list[ParsedEdition], ImportReport]:
+    """Check parse outcomes (of files, or of a fetched feed); write nothing."""
     report = ImportReport()
     good: list[ParsedEdition] = []
-    seen: dict[str, Path] = {}
-    for path in files:
-        try:
-            parsed = read_edition_file(path, date)
-        except EditionFileError as error:
-            report.reject(error.problems)
-            continue
-        finally:
-            progress(1)
-        problems = check_edition(parsed, theme_slugs)
-        first = seen.setdefault(parsed.record.slug, path)
-        if first != path:
-            problems.append(
-                Problem(path, 1, f"slug '{parsed.record.slug}' is also used by {first}")
-            )
-        if problems:
-            report.reject(problems)
-        else:
-            good.append(parsed)
+    seen: dict[str, ParsedEdition] = {}
+    for outcome in outcomes:
+        _take(outcome, report)
+        for parsed in outcome.editions:
+            problems = check_edition(parsed, theme_slugs) + _strict(parsed, strict)
+            first = seen.setdefault(parsed.record.slug, parsed)
+            if first is not parsed and not same_post(first, parsed):
+                message = f"slug '{parsed.record.slug}' is also used by {first.path}"
+                problems.append(Problem(parsed.path, 1, message))
+            if problems:
+                report.reject(problems)
+            else:
+                report.warnings.extend(
+                    f"{parsed.path}: {_where(parsed)}{w}" for w in parsed.warnings
+                )
+                good.append(parsed)
     return good, report
+
+
+def _take(outcome: DocumentOutcome, report: ImportReport) -> None:
+    report.skipped.extend(outcome.skipped)
+    if outcome.one_file and outcome.rejected:
+        report.reject(outcome.rejected)
+        return
+    for problem in outcome.rejected:
+        report.reject([problem])
+
+
+def _where(parsed: ParsedEdition) -> str:
+    return f"{parsed.item}: " if parsed.item else ""
+
+
+def _strict(parsed: ParsedEdition, strict: bool) -> list[Problem]:
+    if not strict:
+        return []
+    return [Problem(parsed.path, None, f"{_where(parsed)}{w} (--strict)") for w in parsed.warnings]
+
+
+def same_post(first: ParsedEdition, second: ParsedEdition) -> bool:
+    """Return whether two parsed editions are forms of one post (their origins agree)."""
+    a, b = first.origin, second.origin
+    if not (a.guid or a.permalink) and not (b.guid or b.permalink):
+        return False
+    return all(
+        x is None or y is None or x == y for x, y in ((a.guid, b.guid), (a.permalink, b.permalink))
+    )
 
 
 def import_files(
@@ -107,6 +161,18 @@ def import_files(
 ) -> ImportReport:
     """Import edition files: all are validated before any is written."""
     good, report = validate_files(files, {t.slug for t in catalogue}, date, lambda _n: None)
+    write_editions(good, catalogue, report)
+    return report
+
+
+def import_documents(
+    outcomes: Iterable[DocumentOutcome], catalogue: list[ThemeEntry], *, strict: bool = False
+) -> ImportReport:
+    """Check and store parse outcomes (pages, feeds, exports); the caller re-indexes.
+
+    After it, call `portal.search.update_index(session)` when `report.changed_slugs`.
+    """
+    good, report = validate_documents(outcomes, {t.slug for t in catalogue}, strict=strict)
     write_editions(good, catalogue, report)
     return report
 
@@ -127,11 +193,20 @@ def write_editions(
     for parsed in editions:
         try:
             with write_transaction():
-                outcome = writer.save(parsed.record)
+                outcome = writer.save_parsed(parsed)
+        except SlugTaken as error:
+            report.reject([Problem(parsed.path, None, f"{_where(parsed)}{error}")])
+            continue
         except SQLAlchemyError as error:
             writer = EditionWriter(session)
             report.reject(
-                [Problem(parsed.path, 1, f"the database refused it: {error.__class__.__name__}")]
+                [
+                    Problem(
+                        parsed.path,
+                        None,
+                        f"{_where(parsed)}the database refused it: {error.__class__.__name__}",
+                    )
+                ]
             )
             continue
         _count(report, outcome, parsed.record.slug)

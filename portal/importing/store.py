@@ -7,12 +7,20 @@ import datetime as dt
 import hashlib
 import json
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.importing.catalogue import ThemeEntry
-from portal.importing.records import EditionRecord, LinkRecord, Section, slugify
+from portal.importing.records import (
+    EditionRecord,
+    LinkRecord,
+    Origin,
+    ParsedEdition,
+    Section,
+    slugify,
+)
 from portal.models import Edition, Link, Source, Theme
 
 
@@ -42,6 +50,10 @@ def sync_themes(session: Session, catalogue: list[ThemeEntry]) -> None:
         session.add(theme)
 
 
+class SlugTaken(Exception):
+    """The slug belongs to an edition of another WordPress post (a different GUID)."""
+
+
 class EditionWriter:
     """Saves editions within one session, caching themes and sources across files."""
 
@@ -49,6 +61,40 @@ class EditionWriter:
         self.session = session
         self.themes = {theme.slug: theme for theme in session.scalars(select(Theme))}
         self.sources = {source.slug: source for source in session.scalars(select(Source))}
+
+    def save_parsed(self, parsed: ParsedEdition) -> Outcome:
+        """Save a parsed edition onto the edition it is a form of (by GUID, permalink, slug)."""
+        edition = self.find(parsed.record.slug, parsed.origin)
+        record = parsed.record
+        guids = {edition.origin_guid, parsed.origin.guid} - {None} if edition else set()
+        if edition is not None and len(guids) > 1:
+            raise SlugTaken(
+                f"slug '{edition.slug}' belongs to another post ({edition.origin_guid})"
+            )
+        if edition is not None:
+            # The slug never changes once published; themes tagged in the portal stay when
+            # the form carries none (pages, feeds, exports).
+            record = dataclasses.replace(record, slug=edition.slug)
+            if not parsed.carries_themes:
+                record = keep_themes(record, edition_record(edition))
+        outcome = self.save(record)
+        edition = edition or self.session.scalar(select(Edition).where(Edition.slug == record.slug))
+        if edition is not None:
+            remember_origin(edition, parsed.origin)
+        return outcome
+
+    def find(self, slug: str, origin: Origin) -> Edition | None:
+        """Return the edition with the origin's GUID, else its permalink, else the slug."""
+        for column, value in (
+            (Edition.origin_guid, origin.guid),
+            (Edition.origin_permalink, origin.permalink),
+            (Edition.slug, slug),
+        ):
+            if value:
+                edition = self.session.scalar(select(Edition).where(column == value))
+                if edition is not None:
+                    return edition
+        return None
 
     def save(self, record: EditionRecord) -> Outcome:
         """Add or update the edition with the record's slug; leave it alone when unchanged."""
@@ -95,6 +141,44 @@ class EditionWriter:
         return self.sources[slug]
 
 
+def keep_themes(record: EditionRecord, stored: EditionRecord) -> EditionRecord:
+    """Return the record with the stored edition's themes, links matched by url or headline."""
+    old_links = stored.curated + stored.recent_posts
+    by_url = {link.url: link.themes for link in old_links if link.url}
+    by_headline = {link.headline: link.themes for link in old_links}
+
+    def tagged(link: LinkRecord) -> LinkRecord:
+        themes = by_url.get(link.url or "") or by_headline.get(link.headline, ())
+        return dataclasses.replace(link, themes=themes)
+
+    return dataclasses.replace(
+        record,
+        themes=stored.themes,
+        curated=tuple(tagged(link) for link in record.curated),
+        recent_posts=tuple(tagged(link) for link in record.recent_posts),
+    )
+
+
+def remember_origin(edition: Edition, origin: Origin) -> None:
+    """Fill in the edition's GUID and permalink from a form that has them (never erase)."""
+    if origin.guid:
+        edition.origin_guid = origin.guid
+    if origin.permalink:
+        edition.origin_permalink = origin.permalink
+        edition.origin_path = origin_path(origin.permalink)
+
+
+def origin_path(permalink: str) -> str:
+    """Return a permalink's path as the old site served it: '/slug/' (no host, no query)."""
+    path = urlsplit(permalink).path or "/"
+    return path if path.endswith("/") else path + "/"
+
+
+def edition_origin(edition: Edition) -> Origin:
+    """Return where an edition came from, for export."""
+    return Origin(edition.origin_guid, edition.origin_permalink)
+
+
 def edition_record(edition: Edition) -> EditionRecord:
     """Return the record an edition was imported from (for export and comparison)."""
     return EditionRecord(
@@ -123,6 +207,11 @@ def _link_record(link: Link) -> LinkRecord:
 
 def all_edition_records(session: Session) -> list[EditionRecord]:
     """Return every edition as a record, in slug order."""
+    return [record for record, _origin in all_edition_exports(session)]
+
+
+def all_edition_exports(session: Session) -> list[tuple[EditionRecord, Origin]]:
+    """Return every edition as a record with its origin, in slug order."""
     query = (
         select(Edition)
         .order_by(Edition.slug)
@@ -130,4 +219,4 @@ def all_edition_records(session: Session) -> list[EditionRecord]:
             selectinload(Edition.themes), selectinload(Edition.links).selectinload(Link.themes)
         )
     )
-    return [edition_record(edition) for edition in session.scalars(query)]
+    return [(edition_record(e), edition_origin(e)) for e in session.scalars(query)]

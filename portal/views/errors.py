@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from portal.db import OUTAGE, database_unavailable
+from portal import queries
+from portal.db import OUTAGE, database_unavailable, get_session
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ DATABASE_RETRY_AFTER = 30
 def init_app(app: Flask) -> None:
     """Render every HTTP error, and any unexpected exception, as a page of the site."""
     app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(404, old_address_or_404)
     # Any other exception: a 503 if it means the database is out of reach (SQLAlchemy's
     # errors, a full pool, or the PostgreSQL driver's own, which is imported only once an
     # engine needs it and so cannot be registered by class), else a 500.
@@ -40,6 +44,18 @@ def render_error(error: HTTPException) -> tuple[str, int]:
     message = MESSAGES.get(code, error.description or "")
     page = render_template("errors/error.html", code=code, name=error.name, message=message)
     return page, code
+
+
+def old_address_or_404(error: HTTPException) -> ResponseReturnValue:
+    """Answer an edition's old WordPress address (permalink path, or its /amp/) with a 301."""
+    if request.method in ("GET", "HEAD"):
+        try:
+            slug = queries.slug_for_old_path(get_session(), request.path)
+        except SQLAlchemyError:
+            slug = None
+        if slug is not None:
+            return redirect(url_for("archive.edition", slug=slug), 301)
+    return render_error(error)
 
 
 def unavailable_response() -> Response:

@@ -1,0 +1,1 @@
+"""Parsers of the published forms of an edition: pure, text in and records out."""

@@ -1,0 +1,90 @@
+"""Turn one post (title, date, origin, content element) into an edition, a skip or a rejection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from lxml.etree import _Element
+
+from portal.importing.formats.post_content import (
+    BadEdition,
+    NotAnEdition,
+    PostContent,
+    edition_title,
+    parse_post_content,
+)
+from portal.importing.records import (
+    DocumentOutcome,
+    EditionRecord,
+    Origin,
+    ParsedEdition,
+    Problem,
+    slugify,
+)
+
+# Caps that keep a hostile or broken file from exhausting memory (README "Security").
+MAX_FILE_BYTES = 256 * 1024 * 1024  # an export of a few thousand posts is tens of MB
+MAX_PAGE_BYTES = 16 * 1024 * 1024  # a saved page or a feed
+MAX_ITEM_CHARS = 2 * 1024 * 1024  # one post's content
+
+
+def add_post(
+    outcome: DocumentOutcome,
+    title: str,
+    date: dt.date | None,
+    origin: Origin,
+    content: _Element | None,
+    notes: list[str] | None = None,
+) -> None:
+    """Read one post into the outcome: an edition, a skipped article or a rejected item."""
+    name = edition_title(title)
+    item = f"item {name!r}"
+    try:
+        post = _post_content(content)
+    except NotAnEdition:
+        outcome.skipped.append(f"{title.strip()!r} (not an edition)")
+        return
+    except BadEdition as error:
+        outcome.rejected.append(Problem(outcome.path, None, f"{item}: {error}"))
+        return
+    record = EditionRecord(
+        slug=slugify(name),
+        title=name,
+        date=date,
+        highlights=post.highlights,
+        intro=post.intro,
+        curated=post.curated,
+        recent_posts=post.recent_posts,
+    )
+    warnings = (*post.warnings, *(notes or []))
+    outcome.editions.append(
+        ParsedEdition(
+            outcome.path, record, origin=origin, carries_themes=False, item=item, warnings=warnings
+        )
+    )
+
+
+def _post_content(content: _Element | None) -> PostContent:
+    if content is None:
+        raise BadEdition(
+            "no post content found (a feed must carry full text: "
+            "WordPress Settings > Reading > 'For each post in a feed, include: Full text')"
+        )
+    return parse_post_content(content)
+
+
+def too_big(path: Path, size: int, cap: int) -> Problem | None:
+    """Return a Problem when a file or item is over its size cap."""
+    if size <= cap:
+        return None
+    return Problem(path, None, f"too large ({size:,} bytes; the limit is {cap:,})")
+
+
+def utc_date(moment: dt.datetime | None) -> dt.date | None:
+    """Return the UTC day of a moment (naive moments are taken as UTC)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return moment.date()

@@ -1,0 +1,24 @@
+"""Refuse XML that declares entities: entity bombs and external (file://, http://) entities.
+
+WordPress never writes a DOCTYPE with entity declarations, so a file that has one is
+refused whole with a clear message, before any parser sees it. The parsers are hardened
+as well (lxml: no entity resolution, no DTD, no network; see wxr.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+# The prolog is everything before the root element; a DOCTYPE can only stand there.
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_ROOT = re.compile(rb"<[A-Za-z_]")
+
+
+def entity_problem(data: bytes) -> str | None:
+    """Return why an XML document is refused, or None when it declares no entities."""
+    root = _ROOT.search(data)
+    prolog = data[: root.start()] if root else data
+    if _ENTITY.search(prolog) or (_DOCTYPE.search(prolog) and b"[" in prolog):
+        return "refused: the XML declares entities (a DTD), which WordPress never writes"
+    return None
