@@ -99,7 +99,7 @@ class Edition(Base):
     intro: Mapped[list[str]] = mapped_column(JSON, default=list)
     # SHA-256 of the imported record: an unchanged file is recognised without loading links.
     content_hash: Mapped[str] = mapped_column(String(64))
-    # Where it came from on the WordPress site (migration 0007): the post's GUID and
+    # Where it came from on the WordPress site (migration 0005): the post's GUID and
     # permalink find the same edition whatever form it is imported from, and the permalink's
     # path (without the host) answers the old address with a redirect.
     origin_guid: Mapped[str | None] = mapped_column(Text)
