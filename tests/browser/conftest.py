@@ -222,13 +222,22 @@ def javascript(request: pytest.FixtureRequest) -> bool:
     return enabled
 
 
-@pytest.fixture
-def context(browser: Browser, site: Site, javascript: bool) -> Iterator[BrowserContext]:
-    """Return a fresh browser context on the site, with JavaScript on or off."""
-    made = browser.new_context(base_url=site.url, java_script_enabled=javascript)
+@contextmanager
+def browser_context(browser: Browser, site: Site, javascript: bool) -> Iterator[BrowserContext]:
+    """Open a fresh browser context on `site` (accepting its self-signed certificate)."""
+    made = browser.new_context(
+        base_url=site.url, java_script_enabled=javascript, ignore_https_errors=True
+    )
     made.set_default_timeout(15_000)
     yield made
     made.close()
+
+
+@pytest.fixture
+def context(browser: Browser, site: Site, javascript: bool) -> Iterator[BrowserContext]:
+    """Return a fresh browser context on the site, with JavaScript on or off."""
+    with browser_context(browser, site, javascript) as made:
+        yield made
 
 
 @pytest.fixture

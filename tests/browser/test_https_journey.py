@@ -21,10 +21,16 @@ from sqlalchemy import create_engine
 
 from portal import migrate
 from portal.subscriptions.tokens import CONFIRM_MAX_AGE, make_confirm_token, read_confirm_token
-from tests.browser.conftest import SECRET_KEY, Certificate, Site, gunicorn_site
+from tests.browser.conftest import (
+    SECRET_KEY,
+    Certificate,
+    Site,
+    browser_context,
+    gunicorn_site,
+)
 from tests.browser.proxy import nginx_proxy
 from tests.browser.test_journeys import mail_link
-from tests.portal.signup_helpers import Mailbox, free_port
+from tests.portal.signup_helpers import Mailbox, Received, free_port
 
 CONFIRM_PATH = r"/subscribe/confirm/[\w.-]+"
 UNSUBSCRIBE_PATH = r"/unsubscribe/[\w.-]+"
@@ -85,12 +91,8 @@ def https_settings(folder: Path, public_port: int, mailbox: Mailbox) -> dict[str
 @pytest.fixture
 def tls_context(browser: Browser, tls_site: Site, javascript: bool) -> Iterator[BrowserContext]:
     """Return a fresh browser context on the HTTPS site that accepts its certificate."""
-    made = browser.new_context(
-        base_url=tls_site.url, java_script_enabled=javascript, ignore_https_errors=True
-    )
-    made.set_default_timeout(15_000)
-    yield made
-    made.close()
+    with browser_context(browser, tls_site, javascript) as made:
+        yield made
 
 
 @pytest.fixture
@@ -110,21 +112,24 @@ def sign_up(page: Page, address: str) -> None:
     expect(page.locator("h1")).to_have_text("Check your inbox")
 
 
+def sign_up_and_confirm(page: Page, site: Site, address: str) -> Received:
+    """Sign up, confirm from the emailed link, and return the welcome mail."""
+    sign_up(page, address)
+    confirmation = site.wait_for_mail(address, 1)[0]
+    page.goto(mail_link(confirmation.text, site, CONFIRM_PATH))
+    expect(page.locator("h1")).to_have_text("Confirm your subscription")
+    # The token stays on this site: other sites get no Referer from this page.
+    expect(page.locator("meta[name=referrer]")).to_have_attribute("content", "same-origin")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator("h1")).to_have_text("You are subscribed")
+    return site.wait_for_mail(address, 2)[1]
+
+
 def test_sign_up_confirm_and_unsubscribe_over_https(
     tls_page: Page, tls_context: BrowserContext, tls_site: Site, javascript: bool
 ) -> None:
     address = f"tls-{'js' if javascript else 'nojs'}@example.com"
-    sign_up(tls_page, address)
-
-    confirmation = tls_site.wait_for_mail(address, 1)[0]
-    tls_page.goto(mail_link(confirmation.text, tls_site, CONFIRM_PATH))
-    expect(tls_page.locator("h1")).to_have_text("Confirm your subscription")
-    # The token stays on this site: other sites get no Referer from this page.
-    expect(tls_page.locator("meta[name=referrer]")).to_have_attribute("content", "same-origin")
-    tls_page.get_by_role("button", name="Confirm").click()
-    expect(tls_page.locator("h1")).to_have_text("You are subscribed")
-
-    welcome = tls_site.wait_for_mail(address, 2)[1]
+    welcome = sign_up_and_confirm(tls_page, tls_site, address)
     tls_page.goto(mail_link(welcome.text, tls_site, UNSUBSCRIBE_PATH))
     expect(tls_page.locator("h1")).to_have_text("Unsubscribe from PRODUCTHEAD")
     tls_page.get_by_role("button", name="Unsubscribe").click()
@@ -151,13 +156,7 @@ def test_one_click_unsubscribe_over_https(
     tls_page: Page, tls_site: Site, playwright: Playwright, javascript: bool
 ) -> None:
     address = f"tls-one-click-{'js' if javascript else 'nojs'}@example.com"
-    sign_up(tls_page, address)
-    confirmation = tls_site.wait_for_mail(address, 1)[0]
-    tls_page.goto(mail_link(confirmation.text, tls_site, CONFIRM_PATH))
-    tls_page.get_by_role("button", name="Confirm").click()
-    expect(tls_page.locator("h1")).to_have_text("You are subscribed")
-
-    welcome = tls_site.wait_for_mail(address, 2)[1].message
+    welcome = sign_up_and_confirm(tls_page, tls_site, address).message
     target = re.fullmatch(r"<(https://[^>]+)>", str(welcome["List-Unsubscribe"]))
     assert target, welcome["List-Unsubscribe"]
     # A mail provider's POST (RFC 8058): no cookie, no CSRF token, no Referer.

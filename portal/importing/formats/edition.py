@@ -29,6 +29,15 @@ MAX_PAGE_BYTES = 16 * 1024 * 1024  # a saved page or a feed
 MAX_ITEM_CHARS = 2 * 1024 * 1024  # one post's content
 
 
+def item_too_long(outcome: DocumentOutcome, title: str, content: str) -> bool:
+    """Reject an item whose content is over MAX_ITEM_CHARS, and say whether it was."""
+    if len(content) <= MAX_ITEM_CHARS:
+        return False
+    message = f"item {edition_title(title)!r}: content over {MAX_ITEM_CHARS:,} characters"
+    outcome.rejected.append(Problem(outcome.path, None, message))
+    return True
+
+
 def add_post(
     outcome: DocumentOutcome,
     title: str,

@@ -12,8 +12,7 @@ from typing import Any
 import feedparser
 
 from portal.importing.formats.blocks import parse_fragment
-from portal.importing.formats.edition import MAX_ITEM_CHARS, MAX_PAGE_BYTES, add_post, too_big
-from portal.importing.formats.post_content import edition_title
+from portal.importing.formats.edition import MAX_PAGE_BYTES, add_post, item_too_long, too_big
 from portal.importing.formats.xml_safety import entity_problem
 from portal.importing.records import DocumentOutcome, Origin, Problem
 
@@ -45,14 +44,7 @@ def _refused(data: bytes, path: Path) -> Problem | None:
 def _entry(outcome: DocumentOutcome, entry: Any) -> None:
     title = str(entry.get("title", ""))
     html_text = _content(entry)
-    if len(html_text) > MAX_ITEM_CHARS:
-        outcome.rejected.append(
-            Problem(
-                outcome.path,
-                None,
-                f"item {edition_title(title)!r}: content over {MAX_ITEM_CHARS:,} characters",
-            )
-        )
+    if item_too_long(outcome, title, html_text):
         return
     origin = Origin(guid=entry.get("id") or None, permalink=entry.get("link") or None)
     content = parse_fragment(html_text) if html_text.strip() else None

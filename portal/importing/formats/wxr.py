@@ -20,12 +20,11 @@ from lxml.etree import _Element
 from portal.importing.formats.blocks import parse_fragment
 from portal.importing.formats.edition import (
     MAX_FILE_BYTES,
-    MAX_ITEM_CHARS,
     add_post,
+    item_too_long,
     too_big,
     utc_date,
 )
-from portal.importing.formats.post_content import edition_title
 from portal.importing.formats.xml_safety import entity_problem
 from portal.importing.records import DocumentOutcome, Origin, Problem
 
@@ -115,14 +114,7 @@ def _item(outcome: DocumentOutcome, item: _Element) -> None:
         return
     title = _field(item, "title")
     raw = _field(item, "content:encoded")
-    if len(raw) > MAX_ITEM_CHARS:
-        outcome.rejected.append(
-            Problem(
-                outcome.path,
-                None,
-                f"item {edition_title(title)!r}: content over {MAX_ITEM_CHARS:,} characters",
-            )
-        )
+    if item_too_long(outcome, title, raw):
         return
     origin = Origin(guid=_field(item, "guid") or None, permalink=_field(item, "link") or None)
     markup, notes = expand_shortcodes(raw)
