@@ -11,13 +11,16 @@ from flask.cli import AppGroup
 
 import index
 from portal import search
-from portal.db import get_engine, get_session
+from portal import feed_sync
+from portal.db import get_engine, get_session, write_transaction
 from portal.importing.catalogue import ThemeEntry, load_catalogue
 from portal.importing.demo import write_demo_archive
 from portal.importing.files import collect_edition_files
 from portal.importing.markdown import render_markdown
 from portal.importing.records import EditionFileError, Problem
-from portal.importing.run import ImportReport, validate_files, write_editions
+from portal.importing.formats.published import parse_published
+from portal.importing.records import DocumentOutcome
+from portal.importing.run import ImportReport, import_documents, validate_files, write_editions
 from portal.importing.store import all_edition_exports
 from portal.subscriptions.commands import outbox_cli, subscribers_cli
 from portal.themes_apply import ApplyReport, apply_proposals
@@ -101,6 +104,56 @@ def _finish(report: ImportReport, missing: list[Problem]) -> None:
         raise click.ClickException(
             f"{failed} path(s) not imported; fix the lines above and import again."
         )
+
+
+@editions_cli.command("sync")
+@click.argument("url")
+@click.option(
+    "--pages",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Also follow WordPress's ?paged=2, 3, ... to backfill older editions.",
+)
+@click.option("--strict", is_flag=True, help="Reject an edition whose import dropped anything.")
+def sync_command(url: str, pages: int, strict: bool) -> None:
+    """Import new and changed editions from the site's RSS or Atom feed at URL."""
+    first = _fetch(url, feed_sync.feed_state(get_session(), url))
+    if first.status == 304:
+        click.echo(f"feed {url}: 304 not modified, nothing imported.")
+        return
+    if first.status == 404:
+        raise click.ClickException(f"feed {url}: HTTP 404 Not Found")
+    outcomes = [_parse(url, first)]
+    for page in range(2, pages + 1):
+        outcome = _parse(feed_sync.page_url(url, page), _fetch(feed_sync.page_url(url, page), None))
+        if not (outcome.editions or outcome.skipped or outcome.rejected):
+            break
+        outcomes.append(outcome)
+    report = import_documents(outcomes, _catalogue(), strict=strict)
+    if report.changed_slugs:
+        _update_index()
+    with write_transaction() as session:
+        feed_sync.remember(session, url, first)
+    click.echo(f"feed {url}: {len(outcomes)} page(s) read.")
+    _finish(report, [])
+
+
+def _fetch(url: str, state: feed_sync.FeedState | None) -> feed_sync.Fetched:
+    try:
+        return feed_sync.fetch(url, state)
+    except feed_sync.FeedError as error:
+        raise click.ClickException(f"feed {url}: {error}") from None
+
+
+def _parse(url: str, fetched: feed_sync.Fetched) -> DocumentOutcome:
+    """Parse one fetched page; a 404 page is an empty outcome, a page that is no feed an error."""
+    if fetched.body is None:
+        return DocumentOutcome(Path(url))
+    outcome = parse_published(fetched.body, Path(url))
+    if outcome is None:
+        raise click.ClickException(f"feed {url}: not an RSS or Atom feed")
+    return outcome
 
 
 @editions_cli.command("export")

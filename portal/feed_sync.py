@@ -1,0 +1,80 @@
+"""Fetch a site's feed with a conditional GET, for `flask editions sync`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.models import FeedState
+
+__all__ = ["FeedError", "FeedState", "Fetched", "fetch", "feed_state", "page_url", "remember"]
+
+TIMEOUT = 20.0
+MAX_BYTES = 20 * 1024 * 1024
+
+
+class FeedError(Exception):
+    """The feed could not be fetched: network, HTTP status, timeout or size."""
+
+
+@dataclass
+class Fetched:
+    """One feed response: body (None when 304 or 404) and its validators."""
+
+    status: int
+    body: bytes | None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def page_url(url: str, page: int) -> str:
+    """Return WordPress's `?paged=N` address of a feed's page N (page 1 is the URL itself)."""
+    if page == 1:
+        return url
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parts.query) + [("paged", str(page))]
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+def fetch(url: str, state: FeedState | None, *, cap: int = MAX_BYTES) -> Fetched:
+    """GET url, sending the remembered validators; a 304 or 404 comes back with no body."""
+    request = urllib.request.Request(url, headers={"User-Agent": "producthead-portal-sync"})
+    if state and state.etag:
+        request.add_header("If-None-Match", state.etag)
+    if state and state.last_modified:
+        request.add_header("If-Modified-Since", state.last_modified)
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            body = response.read(cap + 1)
+            headers = response.headers
+            status = response.status
+    except urllib.error.HTTPError as error:
+        if error.code in (304, 404):
+            return Fetched(error.code, None)
+        raise FeedError(f"HTTP {error.code} {error.reason}") from None
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise FeedError(f"cannot fetch: {reason}") from None
+    if len(body) > cap:
+        raise FeedError(f"the feed is larger than {cap} bytes")
+    return Fetched(status, body, headers.get("ETag"), headers.get("Last-Modified"))
+
+
+def feed_state(session: Session, url: str) -> FeedState | None:
+    """Return what the last sync of url remembered, if any."""
+    return session.scalars(select(FeedState).where(FeedState.url == url)).first()
+
+
+def remember(session: Session, url: str, fetched: Fetched) -> None:
+    """Store the feed's validators and when it was checked (the caller commits)."""
+    state = feed_state(session, url) or FeedState(url=url)
+    state.etag = fetched.etag
+    state.last_modified = fetched.last_modified
+    state.checked_at = dt.datetime.now(dt.UTC)
+    session.add(state)
