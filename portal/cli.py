@@ -10,16 +10,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 import index
-from portal import search
-from portal import feed_sync
+from portal import feed_sync, search
 from portal.db import get_engine, get_session, write_transaction
 from portal.importing.catalogue import ThemeEntry, load_catalogue
 from portal.importing.demo import write_demo_archive
 from portal.importing.files import collect_edition_files
-from portal.importing.markdown import render_markdown
-from portal.importing.records import EditionFileError, Problem
 from portal.importing.formats.published import parse_published
-from portal.importing.records import DocumentOutcome
+from portal.importing.markdown import render_markdown
+from portal.importing.records import DocumentOutcome, EditionFileError, Problem
 from portal.importing.run import ImportReport, import_documents, validate_files, write_editions
 from portal.importing.store import all_edition_exports
 from portal.subscriptions.commands import outbox_cli, subscribers_cli

@@ -6,7 +6,6 @@ import http.server
 import socket
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -32,7 +31,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     server: FeedServer
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.server.seen.append((self.path, self.headers.get("If-None-Match")))
         if self.headers.get("If-None-Match") == ETAG:
             self.send_response(304)
@@ -46,7 +45,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if status == 200:
             self.wfile.write(FEED)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         """Keep the test output quiet."""
 
 
