@@ -44,6 +44,9 @@ def page_url(url: str, page: int) -> str:
 
 def fetch(url: str, state: FeedState | None, *, cap: int = MAX_BYTES) -> Fetched:
     """GET url, sending the remembered validators; a 304 or 404 comes back with no body."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        # urllib would also open file:// and ftp:// addresses; a feed is fetched over HTTP(S).
+        raise FeedError("the feed address must start with http:// or https://")
     request = urllib.request.Request(url, headers={"User-Agent": "producthead-portal-sync"})
     if state and state.etag:
         request.add_header("If-None-Match", state.etag)

@@ -6,6 +6,7 @@ import http.server
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -110,3 +111,12 @@ def test_an_unreachable_feed_is_one_clear_line_and_exit_1(make_app: AppFactory) 
         f"Error: feed {url}: cannot fetch: [Errno 111] Connection refused"
     ]
     assert "Traceback" not in output
+
+
+def test_a_feed_address_that_is_not_http_is_refused(make_app: AppFactory, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.xml"
+    secret.write_text("<rss><channel><title>not to be read</title></channel></rss>")
+    code, output = invoke(make_app(), "editions", "sync", secret.as_uri())
+    assert code == 1
+    assert "must start with http:// or https://" in output
+    assert "not to be read" not in output
