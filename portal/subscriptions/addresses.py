@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
@@ -12,6 +13,8 @@ MAX_NAME_LENGTH = 100
 # Format (Cf: bidi controls, zero-width spaces, soft hyphens), control (Cc), line and
 # paragraph separators, private-use, surrogate and unassigned characters: none has a
 # place in an address or a name, and some make one string look like another.
+# A name that looks like a link turns our mails into a spam relay: refuse it.
+_LINK_LIKE = re.compile(r"https?|www\.|://|\w\.[a-z]{2,}\b", re.IGNORECASE)
 _HIDDEN_CATEGORIES = frozenset({"Cf", "Cc", "Zl", "Zp", "Co", "Cs", "Cn"})
 
 
@@ -60,4 +63,6 @@ def clean_name(raw: str | None) -> str | None:
     name = " ".join(_check_characters(raw, "The name").split())
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidInput(f"A name can be at most {MAX_NAME_LENGTH} characters long.")
+    if _LINK_LIKE.search(name):
+        raise InvalidInput("A name cannot contain a web address or domain name.")
     return name or None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 from dataclasses import dataclass
 
 from itsdangerous import BadData, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
@@ -33,27 +34,36 @@ class TokenClaim:
     subscriber_id: int
     email_digest: str
     issued_at: dt.datetime | None = None
+    secret_key: str = ""
+    accepts_legacy: bool = False
 
     def matches(self, email: str) -> bool:
         """Return whether the token was made for this address (ids can be reused)."""
-        return self.email_digest == email_digest(email)
+        if hmac.compare_digest(self.email_digest, email_digest(self.secret_key, email)):
+            return True
+        return self.accepts_legacy and hmac.compare_digest(self.email_digest, legacy_digest(email))
 
 
-def email_digest(email: str) -> str:
-    """Return a short digest binding a token to an address without putting it in the link."""
+def email_digest(secret_key: str, email: str) -> str:
+    """Return a keyed digest binding a token to an address: unguessable without the key."""
+    return hmac.new(secret_key.encode(), email.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def legacy_digest(email: str) -> str:
+    """Return the unkeyed digest of unsubscribe links sent before keyed digests."""
     return hashlib.sha256(email.encode()).hexdigest()[:16]
 
 
 def make_confirm_token(secret_key: str, subscriber_id: int, email: str) -> str:
     """Return a confirmation token for this subscriber, valid for CONFIRM_MAX_AGE."""
     serializer = URLSafeTimedSerializer(secret_key, salt=CONFIRM_SALT)
-    return serializer.dumps([subscriber_id, email_digest(email)])
+    return serializer.dumps([subscriber_id, email_digest(secret_key, email)])
 
 
 def make_unsubscribe_token(secret_key: str, subscriber_id: int, email: str) -> str:
     """Return an unsubscribe token for this subscriber; it never expires."""
     serializer = URLSafeSerializer(secret_key, salt=UNSUBSCRIBE_SALT)
-    return serializer.dumps([subscriber_id, email_digest(email)])
+    return serializer.dumps([subscriber_id, email_digest(secret_key, email)])
 
 
 def read_confirm_token(secret_key: str, token: str) -> TokenClaim:
@@ -66,24 +76,26 @@ def read_confirm_token(secret_key: str, token: str) -> TokenClaim:
         # The signature was checked before the age, so the payload is ours.
         if error.payload is None:
             raise InvalidToken from None
-        claim = _claim(serializer.load_payload(error.payload), error.date_signed)
+        claim = _claim(serializer.load_payload(error.payload), error.date_signed, secret_key)
         raise ExpiredToken(claim) from None
     except BadData:
         raise InvalidToken from None
-    return _claim(payload, issued)
+    return _claim(payload, issued, secret_key)
 
 
 def read_unsubscribe_token(secret_key: str, token: str) -> TokenClaim:
     """Return the claim of an unsubscribe token; raise InvalidToken."""
     serializer = URLSafeSerializer(secret_key, salt=UNSUBSCRIBE_SALT)
     try:
-        return _claim(serializer.loads(token), None)
+        return _claim(serializer.loads(token), None, secret_key, legacy=True)
     except BadData:
         raise InvalidToken from None
 
 
-def _claim(payload: object, issued: dt.datetime | None) -> TokenClaim:
+def _claim(
+    payload: object, issued: dt.datetime | None, secret_key: str, *, legacy: bool = False
+) -> TokenClaim:
     match payload:
         case [int(subscriber_id), str(digest)]:
-            return TokenClaim(subscriber_id, digest, issued)
+            return TokenClaim(subscriber_id, digest, issued, secret_key, legacy)
     raise InvalidToken

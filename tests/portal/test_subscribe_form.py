@@ -187,3 +187,14 @@ def test_a_form_from_the_home_page_signs_up(
     )
     assert response.request.path == "/subscribe/check-your-inbox"
     assert stored(signup_app) == ["reader@example.com"] and len(mailbox.received) == 1
+
+
+@pytest.mark.parametrize(
+    "name", ["example.com", "http", "visit www.x", "Ann https://x.io", "spam.ru now"]
+)
+def test_a_name_that_looks_like_a_link_is_refused(name: str) -> None:
+    from portal.subscriptions.addresses import InvalidInput, clean_name
+
+    with pytest.raises(InvalidInput, match="web address or domain"):
+        clean_name(name)
+    assert clean_name("Ann-Marie O. Smith") == "Ann-Marie O. Smith"

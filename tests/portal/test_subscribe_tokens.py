@@ -191,3 +191,46 @@ def _hand_out_again(app: Flask, subscriber_id: int) -> None:
                     text("SELECT setval(pg_get_serial_sequence('subscribers', 'id'), :id, false)"),
                     {"id": subscriber_id},
                 )
+
+
+def _payload(token: str) -> list[object]:
+    """Return the signed payload of a token."""
+    loaded = URLSafeTimedSerializer(KEY, salt=CONFIRM_SALT).load_payload(
+        token.split(".")[0].encode()
+    )
+    assert isinstance(loaded, list)
+    return loaded
+
+
+def test_the_address_digest_is_keyed_not_a_bare_sha256() -> None:
+    import hashlib
+
+    bare = hashlib.sha256(ADDRESS.encode()).hexdigest()[:16]
+    for token in (make_confirm_token(KEY, 7, ADDRESS), make_unsubscribe_token(KEY, 7, ADDRESS)):
+        assert _payload(token)[1] != bare
+    assert (
+        _payload(make_confirm_token("other", 7, ADDRESS))[1]
+        != _payload(make_confirm_token(KEY, 7, ADDRESS))[1]
+    )
+
+
+@pytest.mark.parametrize(
+    ("reader", "salt", "accepted"),
+    [
+        (read_unsubscribe_token, tokens.UNSUBSCRIBE_SALT, True),
+        (read_confirm_token, CONFIRM_SALT, False),
+    ],
+)
+def test_old_unkeyed_unsubscribe_links_still_work(
+    reader: object, salt: str, accepted: bool
+) -> None:
+    import hashlib
+
+    from itsdangerous import URLSafeSerializer
+
+    bare = hashlib.sha256(ADDRESS.encode()).hexdigest()[:16]
+    cls = URLSafeSerializer if salt == tokens.UNSUBSCRIBE_SALT else URLSafeTimedSerializer
+    old = cls(KEY, salt=salt).dumps([5, bare])
+    assert callable(reader)
+    claim = reader(KEY, old)
+    assert claim.matches(ADDRESS) is accepted and not claim.matches("x@y.org")
