@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from itsdangerous import BadData, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
@@ -34,7 +34,8 @@ class TokenClaim:
     subscriber_id: int
     email_digest: str
     issued_at: dt.datetime | None = None
-    secret_key: str = ""
+    # Never in a repr: a claim that reaches a log must not carry the key with it.
+    secret_key: str = field(default="", repr=False, compare=False)
     accepts_legacy: bool = False
 
     def matches(self, email: str) -> bool:

@@ -234,3 +234,10 @@ def test_old_unkeyed_unsubscribe_links_still_work(
     assert callable(reader)
     claim = reader(KEY, old)
     assert claim.matches(ADDRESS) is accepted and not claim.matches("x@y.org")
+
+
+def test_a_claim_never_shows_the_secret_key() -> None:
+    token = make_unsubscribe_token("do-not-log-this-key", 7, "reader@example.com")
+    claim = read_unsubscribe_token("do-not-log-this-key", token)
+    assert "do-not-log-this-key" not in repr(claim)
+    assert claim.matches("reader@example.com")
