@@ -186,8 +186,10 @@ INJECTIONS = [
     ("reader@example.com", "Eve\r\nBcc: victim@example.org", "refused"),
     ("reader@example.com", "Eve\nSubject: hijacked", "refused"),
     ("reader@example.com", "Eve\u2028Bcc: victim@example.org", "refused"),
-    ("reader@example.com", "Eve: Bcc victim@example.org", "delivered"),
-    ("reader@example.com", "=?utf-8?q?Eve=0D=0ABcc:_victim@example.org?=", "delivered"),
+    # A name holding a domain is refused as a link; without one it is only text.
+    ("reader@example.com", "Eve: Bcc victim@example.org", "refused"),
+    ("reader@example.com", "Eve: Bcc victim", "delivered"),
+    ("reader@example.com", "=?utf-8?q?Eve=0D=0ABcc:_victim?=", "delivered"),
 ]
 EXPECTED_HEADERS = {
     "subject",
@@ -218,4 +220,4 @@ def test_header_injection_never_reaches_a_message(
     assert received.message["Subject"] == "Confirm your PRODUCTHEAD subscription"
     assert received.message["To"] == "reader@example.com"
     assert b"victim@" not in received.raw.split(b"\r\n\r\n")[0]
-    assert received.text.startswith(f"Hi {name},")  # the name only ever reaches the body
+    assert received.text.startswith("Hello,")  # no name in a mail to an unconfirmed address
