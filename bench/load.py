@@ -40,7 +40,7 @@ from portal.db import get_engine, get_session  # noqa: E402
 from portal.importing.catalogue import load_catalogue  # noqa: E402
 from portal.importing.files import collect_edition_files  # noqa: E402
 from portal.importing.run import import_files  # noqa: E402
-from portal.migrate import upgrade  # noqa: E402
+from portal.migrations.migrate import upgrade  # noqa: E402
 from portal.models import Edition, Theme  # noqa: E402
 
 # Connections per route: alone, the server's 2 workers x 4 threads are kept busy; in the

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 
 from index import SearchRequest, Sort
-from portal.importing.demo import SOURCES
-from portal.importing.demo_words import WordBank
+from portal.demo.editions import SOURCES
+from portal.demo.words import WordBank
 
 THEMES = (
     "platforms",

@@ -34,10 +34,10 @@ from portal.db import get_engine, get_session  # noqa: E402
 from portal.importing.catalogue import load_catalogue  # noqa: E402
 from portal.importing.files import collect_edition_files  # noqa: E402
 from portal.importing.run import import_files  # noqa: E402
-from portal.migrate import upgrade  # noqa: E402
+from portal.migrations.migrate import upgrade  # noqa: E402
 
 # The demo archive is made again whenever one of these changes.
-GENERATOR_FILES = ("demo.py", "demo_words.py", "demo_vocabulary.txt")
+GENERATOR_FILES = ("editions.py", "words.py", "vocabulary.txt")
 
 
 def percentiles(values: list[float]) -> tuple[float, float, float]:
@@ -54,14 +54,12 @@ def prepare(workdir: Path, editions: int) -> dict[str, str]:
         "PORTAL_INDEX_DIR": str(workdir / "index"),
         "PORTAL_SECRET_KEY": "bench",
     }
-    generator = b"".join(
-        (ROOT / "portal" / "importing" / name).read_bytes() for name in GENERATOR_FILES
-    )
+    generator = b"".join((ROOT / "portal" / "demo" / name).read_bytes() for name in GENERATOR_FILES)
     marker = workdir / f"ready-{editions}-{hashlib.sha256(generator).hexdigest()[:12]}"
     if not marker.exists():
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir(parents=True)
-        from portal.importing.demo import write_demo_archive
+        from portal.demo.editions import write_demo_archive
 
         app = create_app(
             {

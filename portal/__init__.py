@@ -27,7 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     _configure(app, test_config)
 
-    from portal import caching, cli, db, security, static_files, subscriptions, views
+    from portal import caching, commands, db, security, static_files, subscriptions, views
 
     security.init_app(app)
     static_files.init_app(app)
@@ -35,7 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     CSRFProtect(app)
     subscriptions.init_app(app)
-    cli.init_app(app)
+    commands.init_app(app)
     views.init_app(app)
     return app
 

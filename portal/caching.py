@@ -27,8 +27,8 @@ from flask import Flask, Response, current_app, make_response, request
 from flask.typing import ResponseReturnValue
 from werkzeug.http import is_resource_modified
 
-from portal import queries
 from portal.db import get_session, writes_committed
+from portal.queries import archive
 from portal.settings import PROJECT_ROOT
 
 P = ParamSpec("P")
@@ -135,19 +135,19 @@ _rendered = _RenderedPages()
 
 @dataclass
 class _Checked:
-    version: queries.ContentVersion
+    version: archive.ContentVersion
     at: float
     writes: int
 
 
-def content_version() -> queries.ContentVersion:
+def content_version() -> archive.ContentVersion:
     """Return the archive's content version, asking the database at most once every
     CONTENT_CHECK_SECONDS per worker (and at once after this process's own writes)."""
     checked: _Checked | None = current_app.extensions.get(_CHECKED)
     now, writes = time.monotonic(), writes_committed()
     interval = float(current_app.config["CONTENT_CHECK_SECONDS"])
     if checked is None or checked.writes != writes or now - checked.at >= interval:
-        checked = _Checked(queries.content_version(get_session()), now, writes)
+        checked = _Checked(archive.content_version(get_session()), now, writes)
         current_app.extensions[_CHECKED] = checked
     return checked.version
 

@@ -12,7 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine
 
-from portal import create_app, migrate
+from portal import create_app
+from portal.migrations import migrate
 from portal.settings import PROJECT_ROOT
 from tests import pg
 from tests.portal.signup_helpers import Mailbox, mail_settings

@@ -6,10 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 from portal.importing.formats.edition import MAX_FILE_BYTES
+from portal.importing.formats.markdown import parse_markdown
+from portal.importing.formats.plaintext import parse_plaintext
 from portal.importing.formats.published import PUBLISHED_SUFFIXES, detect_form, parse_published
 from portal.importing.formats.wxr import parse_wxr
-from portal.importing.markdown import parse_markdown
-from portal.importing.plaintext import parse_plaintext
 from portal.importing.records import DocumentOutcome, EditionFileError, ParsedEdition, Problem
 
 EDITION_SUFFIXES = (".md", ".markdown", ".txt", *PUBLISHED_SUFFIXES)

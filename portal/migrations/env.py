@@ -1,4 +1,4 @@
-"""Alembic environment: runs migrations on the connection `portal.migrate` hands over."""
+"""Alembic environment: runs migrations on the connection `portal.migrations.migrate` hands over."""
 
 from __future__ import annotations
 

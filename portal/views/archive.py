@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from portal import queries, queries_related
 from portal.caching import cached_page, content_version
 from portal.db import get_session
+from portal.queries import archive, related
 from portal.search import highlight_terms, marked, paragraph_html
 from portal.views.paging import page_number
 
@@ -22,7 +22,7 @@ RECENT_ON_HOME = 6
 @cached_page
 def home() -> str:
     """Show the latest edition and the ones just before it."""
-    editions = queries.latest_editions(get_session(), RECENT_ON_HOME + 1)
+    editions = archive.latest_editions(get_session(), RECENT_ON_HOME + 1)
     latest = editions[0] if editions else None
     return render_template("archive/home.html", latest=latest, recent=editions[1:])
 
@@ -55,10 +55,10 @@ def editions_of_month(year: int, month: int) -> str:
 def _archive_page(year: int | None, month: int | None) -> str:
     session = get_session()
     per_page = current_app.config["EDITIONS_PER_PAGE"]
-    page = queries.archive_page(session, page_number(), per_page, year, month)
+    page = archive.archive_page(session, page_number(), per_page, year, month)
     if page.number > page.pages or (year is not None and page.total == 0):
         abort(404)
-    years = queries.archive_years(session)
+    years = archive.archive_years(session)
     return render_template("archive/editions.html", page=page, year=year, month=month, years=years)
 
 
@@ -67,16 +67,16 @@ def _archive_page(year: int | None, month: int | None) -> str:
 def edition(slug: str) -> str:
     """Show one edition in full, marking the words of `?hl=` (a search's words) in its text."""
     session = get_session()
-    found = queries.get_edition(session, slug)
+    found = archive.get_edition(session, slug)
     if found is None:
         abort(404)
-    newer, older = queries.neighbours(session, found)
+    newer, older = archive.neighbours(session, found)
     return render_template(
         "archive/edition.html",
         edition=found,
         newer=newer,
         older=older,
-        related=queries_related.related_editions(session, found, content_version().token),
-        also_featured=queries_related.also_featured(session, found.links),
+        related=related.related_editions(session, found, content_version().token),
+        also_featured=related.also_featured(session, found.links),
         hl=highlight_terms(request.args.get("hl", "")),
     )

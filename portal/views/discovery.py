@@ -6,16 +6,16 @@ from collections.abc import Iterable, Iterator
 
 from flask import Blueprint, Response, current_app, send_from_directory
 
-from portal import queries_sitemap
 from portal.caching import cached_page
 from portal.db import get_session
-from portal.discovery import (
+from portal.publishing.discovery import (
     OPENSEARCH_TYPE,
     opensearch_document,
     robots_text,
     sitemap_document,
 )
-from portal.queries_sitemap import Lastmod
+from portal.queries import sitemap as sitemap_queries
+from portal.queries.sitemap import Lastmod
 from portal.views.meta import LANGUAGE, SITE_NAME, absolute_url
 
 bp = Blueprint("discovery", __name__)
@@ -59,13 +59,13 @@ def favicon() -> Response:
 
 def _pages() -> Iterator[Lastmod]:
     session = get_session()
-    editions = queries_sitemap.edition_lastmods(session)
+    editions = sitemap_queries.edition_lastmods(session)
     newest = max((updated for _slug, updated in editions), default=None)
     for endpoint in ("archive.home", "archive.editions", "themes.index", "sources.index"):
         yield absolute_url(endpoint), newest
     yield from _each("archive.edition", editions)
-    yield from _each("themes.theme", queries_sitemap.theme_lastmods(session))
-    yield from _each("sources.source", queries_sitemap.source_lastmods(session))
+    yield from _each("themes.theme", sitemap_queries.theme_lastmods(session))
+    yield from _each("sources.source", sitemap_queries.source_lastmods(session))
 
 
 def _each(endpoint: str, rows: Iterable[Lastmod]) -> Iterator[Lastmod]:

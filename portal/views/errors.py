@@ -9,8 +9,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from portal import queries
 from portal.db import OUTAGE, database_unavailable, get_session
+from portal.queries import archive
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def old_address_or_404(error: HTTPException) -> ResponseReturnValue:
     """Answer an edition's old WordPress address (permalink path, or its /amp/) with a 301."""
     if request.method in ("GET", "HEAD"):
         try:
-            slug = queries.slug_for_old_path(get_session(), request.path)
+            slug = archive.slug_for_old_path(get_session(), request.path)
         except SQLAlchemyError:
             slug = None
         if slug is not None:

@@ -6,12 +6,13 @@ import json
 
 from flask import Blueprint, Response, render_template
 
-from portal import queries, queries_themes
 from portal.caching import cached_page
 from portal.db import get_session
-from portal.feeds import ATOM_TYPE, JSON_FEED_TYPE, Feed, FeedEntry, atom_document
-from portal.feeds import json_feed_document as json_document
 from portal.models import Edition
+from portal.publishing.feeds import ATOM_TYPE, JSON_FEED_TYPE, Feed, FeedEntry, atom_document
+from portal.publishing.feeds import json_feed_document as json_document
+from portal.queries import archive
+from portal.queries import themes as theme_queries
 from portal.views.meta import (
     EDITOR,
     LANGUAGE,
@@ -67,14 +68,14 @@ def _json(feed: Feed) -> Response:
 
 
 def _site_feed() -> Feed:
-    editions = queries.latest_editions(get_session(), FEED_SIZE)
+    editions = archive.latest_editions(get_session(), FEED_SIZE)
     urls = _urls("archive.home", "feeds.atom", "feeds.json_feed")
     return Feed(SITE_NAME, SITE_DESCRIPTION, *urls, EDITOR, LANGUAGE, _entries(editions))
 
 
 def _theme_feed(slug: str) -> Feed:
     theme = get_theme_or_404(slug)
-    editions = queries_themes.theme_feed_editions(get_session(), theme, FEED_SIZE)
+    editions = theme_queries.theme_feed_editions(get_session(), theme, FEED_SIZE)
     urls = _urls("themes.theme", "feeds.theme_atom", "feeds.theme_json_feed", slug=slug)
     title = f"{SITE_NAME}: {theme.name}"
     return Feed(title, theme.description, *urls, EDITOR, LANGUAGE, _entries(editions))

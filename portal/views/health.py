@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from portal import health
+from portal.queries import health
 
 bp = Blueprint("health", __name__)
 

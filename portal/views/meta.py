@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Flask, current_app, request, url_for
 
-from portal.feeds import utc
 from portal.models import Edition, Link
+from portal.publishing.feeds import utc
 
 SITE_NAME = "PRODUCTHEAD"
 EDITOR = "Jock Busuttil"

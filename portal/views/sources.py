@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 
-from portal import queries_related, queries_sources
 from portal.caching import cached_page
 from portal.db import get_session
+from portal.queries import related
+from portal.queries import sources as source_queries
 from portal.views.paging import page_number
 
 bp = Blueprint("sources", __name__, url_prefix="/sources")
@@ -16,7 +17,7 @@ bp = Blueprint("sources", __name__, url_prefix="/sources")
 @cached_page
 def index() -> str:
     """List every source with its number of links, most featured first."""
-    sources = queries_sources.sources_with_counts(get_session())
+    sources = source_queries.sources_with_counts(get_session())
     return render_template("sources/index.html", sources=sources)
 
 
@@ -25,13 +26,13 @@ def index() -> str:
 def source(slug: str) -> str:
     """Show one page of the links from a source, newest first."""
     session = get_session()
-    found = queries_sources.get_source(session, slug)
+    found = source_queries.get_source(session, slug)
     if found is None:
         abort(404)
     per_page = current_app.config["LINKS_PER_PAGE"]
-    page = queries_sources.source_page(session, found, page_number(), per_page)
+    page = source_queries.source_page(session, found, page_number(), per_page)
     # A source whose links were all edited away is not shown, like on the list of sources.
     if page.total == 0 or page.number > page.pages:
         abort(404)
-    also = queries_related.also_featured(session, page.items)
+    also = related.also_featured(session, page.items)
     return render_template("sources/source.html", source=found, page=page, also_featured=also)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 
-from portal import queries, queries_themes
 from portal.caching import cached_page
 from portal.db import get_session
 from portal.models import Theme
+from portal.queries import archive
+from portal.queries import themes as theme_queries
 from portal.views.paging import page_number
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
@@ -17,12 +18,12 @@ bp = Blueprint("themes", __name__, url_prefix="/themes")
 @cached_page
 def index() -> str:
     """List every theme with its description and counts."""
-    return render_template("themes/index.html", themes=queries.themes_with_counts(get_session()))
+    return render_template("themes/index.html", themes=archive.themes_with_counts(get_session()))
 
 
 def get_theme_or_404(slug: str) -> Theme:
     """Return the theme with this slug, or answer 404."""
-    found = queries.get_theme(get_session(), slug)
+    found = archive.get_theme(get_session(), slug)
     if found is None:
         abort(404)
     return found
@@ -35,8 +36,8 @@ def theme(slug: str) -> str:
     found = get_theme_or_404(slug)
     session = get_session()
     per_page = current_app.config["EDITIONS_PER_PAGE"]
-    page = queries_themes.theme_page(session, found, page_number(), per_page)
+    page = theme_queries.theme_page(session, found, page_number(), per_page)
     if page.number > page.pages:
         abort(404)
-    years = queries_themes.theme_years(session, found)
+    years = theme_queries.theme_years(session, found)
     return render_template("themes/theme.html", theme=found, page=page, years=years)

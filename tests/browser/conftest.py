@@ -23,7 +23,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from sqlalchemy import create_engine
 
-from portal import create_app, migrate
+from portal import create_app
+from portal.migrations import migrate
 from portal.settings import PROJECT_ROOT
 from tests.browser.audit_pages import AuditSite
 from tests.portal.signup_helpers import Mailbox, Received, free_port

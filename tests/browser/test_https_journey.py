@@ -19,7 +19,7 @@ from itsdangerous import TimestampSigner
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 from sqlalchemy import create_engine
 
-from portal import migrate
+from portal.migrations import migrate
 from portal.subscriptions.tokens import CONFIRM_MAX_AGE, make_confirm_token, read_confirm_token
 from tests.browser.conftest import (
     SECRET_KEY,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask.testing import FlaskCliRunner
 
-from portal.importing.markdown import render_markdown
+from portal.importing.formats.markdown import render_markdown
 from portal.importing.records import EditionRecord, LinkRecord
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from portal import create_app, migrate, settings
+from portal import create_app, settings
+from portal.migrations import migrate
 from tests import pg
 from tests.conftest import ARCHIVE
 from tests.portal.serving import PATIENCE, Server, gunicorn, portal_environment

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from portal.db import get_session
-from portal.importing.demo import DEMO_COMMENT, demo_editions
+from portal.demo.editions import DEMO_COMMENT, demo_editions
 from portal.importing.files import read_edition_file
 from portal.importing.store import all_edition_records
 from tests.conftest import ARCHIVE, FIXTURES, AppFactory

@@ -13,9 +13,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from portal import queries
 from portal.db import get_session
-from portal.feeds import Feed, FeedEntry, atom_document
+from portal.publishing.feeds import Feed, FeedEntry, atom_document
+from portal.queries import archive
 from tests.conftest import AppFactory
 from tests.portal.builders import edition, import_editions, link
 
@@ -118,7 +118,7 @@ def test_an_undated_edition_is_published_when_it_was_first_imported(
     app: Flask, client: FlaskClient, seeded: FlaskCliRunner
 ) -> None:
     with app.app_context():
-        found = queries.get_edition(get_session(), "will-platforms-conquer-the-world")
+        found = archive.get_edition(get_session(), "will-platforms-conquer-the-world")
         assert found is not None
         imported = found.created_at.replace(tzinfo=dt.UTC)
     published = json.loads(client.get("/feed.json").text)["items"][0]["date_published"]

@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
-from portal import queries
 from portal.db import get_session
 from portal.models import Edition, Link, Source
+from portal.queries import archive
 from tests.conftest import ARCHIVE, FIXTURES, SEED
 
 SEED_LINKS = [
@@ -52,7 +52,7 @@ def test_the_seed_imports_every_field(app: Flask, runner: FlaskCliRunner) -> Non
     assert code == 0, output
     assert "1 added, 0 updated, 0 unchanged, 0 rejected" in output
     with app.app_context():
-        edition = queries.get_edition(get_session(), "will-platforms-conquer-the-world")
+        edition = archive.get_edition(get_session(), "will-platforms-conquer-the-world")
         assert edition is not None
         assert edition.title == "Will platforms conquer the world?"
         assert edition.date is None
@@ -76,7 +76,7 @@ def test_date_option_dates_an_undated_text(app: Flask, runner: FlaskCliRunner) -
     result = runner.invoke(args=["editions", "import", "--date", "2021-06-07", str(SEED)])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        edition = queries.get_edition(get_session(), "will-platforms-conquer-the-world")
+        edition = archive.get_edition(get_session(), "will-platforms-conquer-the-world")
         assert edition is not None and str(edition.date) == "2021-06-07"
 
 
@@ -126,7 +126,7 @@ def test_an_edited_file_updates_its_edition(
     code, output = import_(runner, edition_file)
     assert code == 0 and "0 added, 1 updated" in output
     with app.app_context():
-        edition = queries.get_edition(get_session(), "will-platforms-conquer-the-world")
+        edition = archive.get_edition(get_session(), "will-platforms-conquer-the-world")
         assert edition is not None
         assert edition.curated[0].headline == "How AWS began"
         assert str(edition.date) == "2021-06-07"

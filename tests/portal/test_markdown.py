@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.importing.markdown import parse_markdown, render_markdown
+from portal.importing.formats.markdown import parse_markdown, render_markdown
 from portal.importing.records import EditionFileError, EditionRecord, LinkRecord
 
 PATH = Path("edition.md")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import create_engine, inspect
 
-from portal import migrate
+from portal.migrations import migrate
 from tests.conftest import DatabaseFactory
 
 

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from portal import migrate
+from portal.migrations import migrate
 from portal.models import Base
 from tests.conftest import DatabaseFactory
 

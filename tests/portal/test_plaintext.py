@@ -1,4 +1,4 @@
-"""Tests for the plain-text edition importer (portal.importing.plaintext)."""
+"""Tests for the plain-text edition importer (portal.importing.formats.plaintext)."""
 
 # The typography of real editions (curly quotes, en dashes) is what these strings test.
 # ruff: noqa: RUF001
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.importing.plaintext import parse_plaintext
+from portal.importing.formats.plaintext import parse_plaintext
 from portal.importing.records import EditionFileError, EditionRecord, LinkRecord, Problem
 
 SEED = Path(__file__).parents[3] / "shared" / "seed" / "000_e2fa213690e3313d.txt"

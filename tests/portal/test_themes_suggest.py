@@ -11,10 +11,10 @@ from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
+from portal.demo.editions import write_demo_archive
 from portal.importing.catalogue import load_catalogue
-from portal.importing.demo import write_demo_archive
 from portal.importing.files import read_edition_file
-from portal.themes_suggest import KeywordMatcher, Proposal
+from portal.tagging.suggest import KeywordMatcher, Proposal
 from tests.conftest import ARCHIVE, FIXTURES
 from tests.portal.builders import edition, link, write
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import Edition, Link, edition_themes, link_themes
-from portal.queries import ARCHIVE_ORDER
+from portal.queries.archive import ARCHIVE_ORDER
 
 RELATED_LIMIT = 3
 # A shared theme says more about an edition's subject than a shared publication does.

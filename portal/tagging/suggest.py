@@ -9,7 +9,7 @@ from pathlib import Path
 
 from portal.importing.catalogue import ThemeEntry
 from portal.importing.files import is_markdown, read_edition_text
-from portal.importing.markdown import parse_markdown
+from portal.importing.formats.markdown import parse_markdown
 from portal.importing.records import EditionFileError, LinkRecord, Problem, Section
 from portal.importing.run import Progress, check_edition
 

@@ -62,7 +62,7 @@ BANK_OFFSET = 20
 @cache
 def tail_words() -> list[str]:
     """Return the long-tail vocabulary: 5,000 real English words, most frequent first."""
-    text = (Path(__file__).with_name("demo_vocabulary.txt")).read_text(encoding="utf-8")
+    text = (Path(__file__).with_name("vocabulary.txt")).read_text(encoding="utf-8")
     return [line for line in text.splitlines() if line and not line.startswith("#")]
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from portal.models import Edition, Link, Source
-from portal.queries import ARCHIVE_ORDER, Page
+from portal.queries.archive import ARCHIVE_ORDER, Page
 
 
 def sources_with_counts(session: Session) -> list[tuple[Source, int]]:

@@ -11,8 +11,8 @@ import random
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from portal.importing.demo_words import WordBank
-from portal.importing.markdown import render_markdown
+from portal.demo.words import WordBank
+from portal.importing.formats.markdown import render_markdown
 from portal.importing.records import EditionRecord, LinkRecord, slugify
 
 DEMO_COMMENT = (

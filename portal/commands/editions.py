@@ -10,19 +10,20 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 import index
-from portal import feed_sync, search
+from portal import search
+from portal.commands.subscribers import outbox_cli, subscribers_cli
 from portal.db import get_engine, get_session, write_transaction
+from portal.demo.editions import write_demo_archive
+from portal.importing import feed_sync
 from portal.importing.catalogue import ThemeEntry, load_catalogue
-from portal.importing.demo import write_demo_archive
 from portal.importing.files import collect_edition_files
+from portal.importing.formats.markdown import render_markdown
 from portal.importing.formats.published import parse_published
-from portal.importing.markdown import render_markdown
 from portal.importing.records import DocumentOutcome, EditionFileError, Problem
 from portal.importing.run import ImportReport, import_documents, validate_files, write_editions
 from portal.importing.store import all_edition_exports
-from portal.subscriptions.commands import outbox_cli, subscribers_cli
-from portal.themes_apply import ApplyReport, apply_proposals
-from portal.themes_suggest import Survey, UntaggedLink, survey_files
+from portal.tagging.apply import ApplyReport, apply_proposals
+from portal.tagging.suggest import Survey, UntaggedLink, survey_files
 
 db_cli = AppGroup("db", help="Create and migrate the database.")
 editions_cli = AppGroup("editions", help="Import, export and generate edition files.")
@@ -43,7 +44,7 @@ def init_app(app: Flask) -> None:
 @db_cli.command("upgrade")
 def upgrade_command() -> None:
     """Create the database or bring its schema up to date (safe to run again)."""
-    from portal import migrate  # Alembic only here: 11 MB a web worker need not carry
+    from portal.migrations import migrate  # Alembic only here: 11 MB a web worker need not carry
 
     migrate.upgrade(get_engine())
     click.echo("Database schema is up to date.")
@@ -53,7 +54,7 @@ def upgrade_command() -> None:
 @click.option("-m", "--message", required=True, help="What the migration changes.")
 def revision_command(message: str) -> None:
     """Write a migration for the difference between the models and the database."""
-    from portal import migrate
+    from portal.migrations import migrate
 
     migrate.revision(get_engine(), message)
 

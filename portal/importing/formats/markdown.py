@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from portal.importing.frontmatter import LineMap, load_front_matter, split_front_matter
+from portal.importing.formats.frontmatter import LineMap, load_front_matter, split_front_matter
 from portal.importing.records import (
     EditionFileError,
     EditionRecord,

@@ -19,8 +19,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 import index
-from portal import queries
 from portal.db import get_session
+from portal.queries import archive
 from portal.search import index_folder
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def _database() -> tuple[dict[str, Any], dt.datetime | None]:
     session = get_session()
     try:
         session.execute(text("SELECT 1"))
-        version = queries.content_version(session)
+        version = archive.content_version(session)
     except SQLAlchemyError as error:
         session.rollback()
         # The details (hosts, paths) go to the log, not to whoever asks /healthz.

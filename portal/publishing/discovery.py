@@ -10,7 +10,7 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from portal.feeds import timestamp, xml_bytes
+from portal.publishing.feeds import timestamp, xml_bytes
 
 SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 OPENSEARCH_NAMESPACE = "http://a9.com/-/spec/opensearch/1.1/"

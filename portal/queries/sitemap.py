@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.models import Edition, Link, Source, Theme
-from portal.queries import ARCHIVE_ORDER
-from portal.queries_themes import theme_memberships
+from portal.queries.archive import ARCHIVE_ORDER
+from portal.queries.themes import theme_memberships
 
 Lastmod = tuple[str, dt.datetime | None]
 

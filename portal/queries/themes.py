@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Subquery, extract, func, or_, select, unio
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import Edition, Link, Theme, edition_themes, link_themes
-from portal.queries import ARCHIVE_ORDER, Page
+from portal.queries.archive import ARCHIVE_ORDER, Page
 
 # Everything a full edition shows (feeds render editions in full).
 FULL_EDITION = (selectinload(Edition.themes), selectinload(Edition.links).selectinload(Link.themes))

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from portal.importing.files import read_edition_text
-from portal.importing.markdown import parse_markdown, render_markdown
+from portal.importing.formats.markdown import parse_markdown, render_markdown
 from portal.importing.records import EditionRecord, LinkRecord, Problem, Section
-from portal.themes_suggest import UntaggedLink
+from portal.tagging.suggest import UntaggedLink
 
 Tags = Mapping[tuple[Section, int], Iterable[str]]
 

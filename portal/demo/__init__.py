@@ -1,0 +1,1 @@
+"""The demo archive generator: deterministic synthetic editions for benchmarks and tests."""

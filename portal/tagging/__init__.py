@@ -1,0 +1,1 @@
+"""Theme tagging of edition files: suggest themes for untagged links, write the accepted ones."""
