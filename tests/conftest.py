@@ -15,10 +15,15 @@ from sqlalchemy import create_engine
 from portal import create_app
 from portal.migrations import migrate
 from portal.settings import PROJECT_ROOT
-from tests import pg
-from tests.portal.signup_helpers import Mailbox, mail_settings
+from tests.support import pg
+from tests.support.signup_helpers import Mailbox, mail_settings
 
-SEED = PROJECT_ROOT.parent / "shared" / "seed" / "000_e2fa213690e3313d.txt"
+# CI clones the repo with ../shared beside it; a worktree may sit one folder deeper.
+SHARED = next(
+    (p / "shared" for p in PROJECT_ROOT.parents if (p / "shared" / "ingest").is_dir()),
+    PROJECT_ROOT.parent / "shared",
+)
+SEED = SHARED / "seed" / "000_e2fa213690e3313d.txt"
 ARCHIVE = PROJECT_ROOT / "archive"
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_TEMPLATE = "portal_template"

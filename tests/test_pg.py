@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import pg
+from tests.support import pg
 
 
 def test_missing_binaries_fail_loudly_with_the_fix(

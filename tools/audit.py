@@ -29,7 +29,7 @@ from tests.browser.conftest import (  # noqa: E402
     gunicorn_site,
     prepare_database,
 )
-from tests.portal.signup_helpers import free_port  # noqa: E402
+from tests.support.signup_helpers import free_port  # noqa: E402
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 PAGES = {

@@ -26,7 +26,7 @@ from portal.subscriptions.tokens import (
     make_confirm_token,
     make_unsubscribe_token,
 )
-from tests.portal.signup_helpers import hidden_fields
+from tests.support.signup_helpers import hidden_fields
 
 if TYPE_CHECKING:  # conftest imports this module for its fixture
     from tests.browser.conftest import Site

@@ -27,7 +27,7 @@ from portal import create_app
 from portal.migrations import migrate
 from portal.settings import PROJECT_ROOT
 from tests.browser.audit_pages import AuditSite
-from tests.portal.signup_helpers import Mailbox, Received, free_port
+from tests.support.signup_helpers import Mailbox, Received, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The machine's network is closed: without these flags Chromium waits on connections to

@@ -30,7 +30,7 @@ from tests.browser.conftest import (
 )
 from tests.browser.proxy import nginx_proxy
 from tests.browser.test_journeys import mail_link
-from tests.portal.signup_helpers import Mailbox, Received, free_port
+from tests.support.signup_helpers import Mailbox, Received, free_port
 
 CONFIRM_PATH = r"/subscribe/confirm/[\w.-]+"
 UNSUBSCRIBE_PATH = r"/unsubscribe/[\w.-]+"

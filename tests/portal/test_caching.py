@@ -18,8 +18,8 @@ from sqlalchemy import create_engine, event, update
 from portal.db import get_engine
 from portal.models import Edition
 from tests.conftest import ARCHIVE, AppFactory
-from tests.portal.builders import edition, import_editions, link
-from tests.portal.signup_helpers import hidden_fields
+from tests.support.builders import edition, import_editions, link
+from tests.support.signup_helpers import hidden_fields
 
 PLATFORMS = "/editions/will-platforms-conquer-the-world"
 CACHEABLE = [

@@ -18,8 +18,8 @@ from sqlalchemy import exc, text
 from portal import create_app
 from portal.db import OUTAGE, close_session, get_engine, get_session
 from portal.settings import PROJECT_ROOT
-from tests import pg
 from tests.conftest import AppFactory
+from tests.support import pg
 
 # The errors are raised by hand; which database the app has does not matter.
 pytestmark = pytest.mark.sqlite_only(reason="the errors are raised by hand")

@@ -20,10 +20,10 @@ from sqlalchemy import create_engine
 
 from portal import create_app, settings
 from portal.migrations import migrate
-from tests import pg
 from tests.conftest import ARCHIVE
-from tests.portal.serving import PATIENCE, Server, gunicorn, portal_environment
-from tests.portal.signup_helpers import Mailbox
+from tests.support import pg
+from tests.support.serving import PATIENCE, Server, gunicorn, portal_environment
+from tests.support.signup_helpers import Mailbox
 
 PAGES = ("/", "/editions/", "/editions/will-platforms-conquer-the-world", "/themes/platforms")
 # A refused connection is answered at once; this bounds a 503 with time to spare on a busy machine.

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from portal import create_app
 from portal.settings import PROJECT_ROOT, ConfigurationError
 from tests.conftest import AppFactory
-from tests.portal.signup_helpers import free_port, hidden_fields
+from tests.support.signup_helpers import free_port, hidden_fields
 
 PATIENCE = 60  # seconds for gunicorn to start or give up on a shared, loaded machine
 

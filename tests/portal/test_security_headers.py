@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from tests.conftest import ARCHIVE, AppFactory
-from tests.portal.builders import edition, import_editions, link
-from tests.portal.signup_helpers import hidden_fields
+from tests.support.builders import edition, import_editions, link
+from tests.support.signup_helpers import hidden_fields
 
 pytestmark = pytest.mark.sqlite_only(reason="headers do not depend on the database backend")
 

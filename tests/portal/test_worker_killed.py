@@ -30,7 +30,7 @@ from sqlalchemy import create_engine, update
 from portal.models import OutboxMessage
 from portal.settings import PROJECT_ROOT
 from tests.conftest import DatabaseFactory
-from tests.portal.serving import (
+from tests.support.serving import (
     PATIENCE,
     Server,
     gunicorn,
@@ -40,7 +40,7 @@ from tests.portal.serving import (
     sign_up_over_http,
     wait_until_gone,
 )
-from tests.portal.signup_helpers import HoldingMailbox, link
+from tests.support.signup_helpers import HoldingMailbox, link
 
 WORKERS = 3
 # Well under the 30 s SQLite busy timeout the servers here have, yet patient with a busy machine.
@@ -207,7 +207,7 @@ def test_a_worker_killed_inside_the_sign_up_transaction_stores_nothing_of_it(
     env = _environment(
         make_database(), mailbox, tmp_path, STALL_MARKER=str(marker), STALL_ADDRESS=address
     )
-    app = "tests.portal.stalling_wsgi:app"
+    app = "tests.support.stalling_wsgi:app"
     with gunicorn(env, tmp_path / "gunicorn.log", workers=WORKERS, app=app) as server:
         # A sign-up done before: its email must be sent before the kill, or the kill may
         # catch it in the mail step (the other test's case).

@@ -16,8 +16,8 @@ from portal.db import get_session
 from portal.models import OutboxMessage
 from portal.subscriptions.outbox import retry_delay
 from tests.conftest import AppFactory
-from tests.portal.signup_helpers import Mailbox, free_port, hidden_fields, mail_settings, sign_up
-from tests.portal.test_subscribe_form import stored
+from tests.portal.views.test_subscribe_form import stored
+from tests.support.signup_helpers import Mailbox, free_port, hidden_fields, mail_settings, sign_up
 
 
 @pytest.mark.parametrize(

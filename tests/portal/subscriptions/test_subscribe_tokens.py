@@ -22,8 +22,13 @@ from portal.subscriptions.tokens import (
     read_confirm_token,
     read_unsubscribe_token,
 )
-from tests.portal.signup_helpers import Mailbox, csrf_token, link, sign_up
-from tests.portal.test_subscribe_journey import ADDRESS, confirm, shift_times, subscriber
+from tests.portal.subscriptions.test_subscribe_journey import (
+    ADDRESS,
+    confirm,
+    shift_times,
+    subscriber,
+)
+from tests.support.signup_helpers import Mailbox, csrf_token, link, sign_up
 
 KEY = "test-secret"
 

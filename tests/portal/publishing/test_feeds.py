@@ -17,7 +17,7 @@ from portal.db import get_session
 from portal.publishing.feeds import Feed, FeedEntry, atom_document
 from portal.queries import archive
 from tests.conftest import AppFactory
-from tests.portal.builders import edition, import_editions, link
+from tests.support.builders import edition, import_editions, link
 
 BASE = "http://127.0.0.1:8000"
 EDITION = f"{BASE}/editions/will-platforms-conquer-the-world"

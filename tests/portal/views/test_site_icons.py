@@ -7,7 +7,7 @@ import struct
 
 from flask.testing import FlaskClient
 
-from tests.portal.test_discovery import head_tags, links_with
+from tests.portal.publishing.test_discovery import head_tags, links_with
 
 
 def fetch(client: FlaskClient, url: str) -> tuple[int, str, bytes]:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from portal.db import get_session
 from portal.models import Edition
 from tests.conftest import AppFactory
-from tests.portal.test_wordpress_import import SHARED, invoke
+from tests.portal.importing.test_wordpress_import import SHARED, invoke
 
 FEED = (SHARED / "feed.rss").read_bytes()
 ETAG = '"feed-1"'

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.db import get_session
 from portal.models import OutboxMessage, Subscriber
 from portal.subscriptions.addresses import InvalidInput, clean_name, normalise_address
-from tests.portal.signup_helpers import Mailbox, hidden_fields, sign_up
+from tests.support.signup_helpers import Mailbox, hidden_fields, sign_up
 
 
 def stored(app: Flask) -> list[str]:

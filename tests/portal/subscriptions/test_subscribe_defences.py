@@ -12,9 +12,9 @@ from werkzeug.test import TestResponse
 
 from portal.subscriptions.forms import PREFILLED_MIN_SECONDS
 from tests.conftest import AppFactory
-from tests.portal.signup_helpers import Mailbox, hidden_fields, link, mail_settings, sign_up
-from tests.portal.test_subscribe_form import outbox_size, stored
-from tests.portal.test_subscribe_journey import confirm, shift_times
+from tests.portal.subscriptions.test_subscribe_journey import confirm, shift_times
+from tests.portal.views.test_subscribe_form import outbox_size, stored
+from tests.support.signup_helpers import Mailbox, hidden_fields, link, mail_settings, sign_up
 
 STATES = ["new", "pending", "confirmed", "unsubscribed"]
 

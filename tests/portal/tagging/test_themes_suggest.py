@@ -16,7 +16,7 @@ from portal.importing.catalogue import load_catalogue
 from portal.importing.files import read_edition_file
 from portal.tagging.suggest import KeywordMatcher, Proposal
 from tests.conftest import ARCHIVE, FIXTURES
-from tests.portal.builders import edition, link, write
+from tests.support.builders import edition, link, write
 
 BUNDLED = "will-platforms-conquer-the-world.md"
 CATALOGUE = load_catalogue(ARCHIVE / "themes.yaml")

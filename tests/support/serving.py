@@ -19,7 +19,7 @@ from sqlalchemy import Row, create_engine, text
 
 from bench.http_load import child_pids
 from portal.settings import PROJECT_ROOT
-from tests.portal.signup_helpers import Mailbox, free_port, hidden_fields
+from tests.support.signup_helpers import Mailbox, free_port, hidden_fields
 
 PATIENCE = 90  # seconds; generous, because the machine is shared and slow is not wrong
 

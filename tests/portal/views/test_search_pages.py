@@ -12,6 +12,7 @@ from flask import Flask, template_rendered
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from portal.search import index_folder
+from tests.conftest import FIXTURES
 
 PLATFORMS = "/editions/will-platforms-conquer-the-world"
 
@@ -117,7 +118,7 @@ def test_the_query_is_echoed_escaped(indexed: FlaskClient) -> None:
 def test_script_in_content_comes_out_escaped(
     app: Flask, client: FlaskClient, tmp_path: Path
 ) -> None:
-    text = (Path(__file__).parents[1] / "fixtures" / "search" / "careers.md").read_text()
+    text = (FIXTURES / "search" / "careers.md").read_text()
     (tmp_path / "careers.md").write_text(text)
     assert app.test_cli_runner().invoke(args=["editions", "import", str(tmp_path)]).exit_code == 0
     page = client.get("/search?q=script").text
@@ -141,7 +142,7 @@ def test_a_kept_results_page_follows_the_index(
         assert indexed.get("/search?q=script").data == before.data
         assert indexed.get("/search?q=scripts").status_code == 200  # another page: rendered
     assert rendered == ["search/results.html"]
-    text = (Path(__file__).parents[1] / "fixtures" / "search" / "careers.md").read_text()
+    text = (FIXTURES / "search" / "careers.md").read_text()
     (tmp_path / "careers.md").write_text(text)
     assert app.test_cli_runner().invoke(args=["editions", "import", str(tmp_path)]).exit_code == 0
     after = indexed.get("/search?q=script").text

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from tests.conftest import AppFactory
-from tests.portal.builders import edition, import_editions, link
+from tests.support.builders import edition, import_editions, link
 
 STRIPE = (
     "The untold story of Stripe, the secretive $20bn startup driving Apple, Amazon and Facebook"

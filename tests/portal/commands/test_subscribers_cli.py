@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from portal.db import get_session
 from portal.models import OutboxMessage, Subscriber
-from tests.portal.signup_helpers import Mailbox, sign_up
-from tests.portal.test_subscribe_form import stored
+from tests.portal.views.test_subscribe_form import stored
+from tests.support.signup_helpers import Mailbox, sign_up
 
 WHEN = dt.datetime(2025, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
 

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from tests.conftest import ARCHIVE
-from tests.portal.test_import import SEED_LINKS, SEED_POSTS
+from tests.portal.importing.test_import import SEED_LINKS, SEED_POSTS
 
 EDITION = "/editions/will-platforms-conquer-the-world"
 

@@ -13,9 +13,10 @@ import pytest
 
 from portal.importing.formats.plaintext import parse_plaintext
 from portal.importing.records import EditionFileError, EditionRecord, LinkRecord, Problem
+from tests.conftest import FIXTURES as FIXTURES_ROOT
+from tests.conftest import SEED
 
-SEED = Path(__file__).parents[3] / "shared" / "seed" / "000_e2fa213690e3313d.txt"
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "plaintext"
+FIXTURES = FIXTURES_ROOT / "plaintext"
 PATH = Path("edition.txt")
 
 

@@ -19,9 +19,9 @@ from sqlalchemy import event
 
 from portal.db import get_engine
 from tests.conftest import DatabaseFactory
-from tests.portal.serving import PATIENCE, Server, gunicorn, portal_environment, query
-from tests.portal.signup_helpers import Mailbox, hidden_fields, sign_up
-from tests.portal.test_subscribe_form import stored
+from tests.portal.views.test_subscribe_form import stored
+from tests.support.serving import PATIENCE, Server, gunicorn, portal_environment, query
+from tests.support.signup_helpers import Mailbox, hidden_fields, sign_up
 
 WORKERS = 3
 DISTINCT = 50

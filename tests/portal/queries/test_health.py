@@ -17,8 +17,8 @@ from portal import create_app
 from portal.importing.catalogue import load_catalogue
 from portal.importing.run import validate_files, write_editions
 from portal.search import index_folder
-from tests.portal.builders import edition, write
-from tests.portal.signup_helpers import free_port
+from tests.support.builders import edition, write
+from tests.support.signup_helpers import free_port
 
 
 def _health(client: FlaskClient) -> tuple[int, dict[str, Any]]:

@@ -12,13 +12,9 @@ from flask import Flask
 
 from portal.importing import inline
 from tests.conftest import ARCHIVE, AppFactory
+from tests.conftest import SHARED as SHARED_ROOT
 
-REPO = Path(__file__).resolve().parents[2]
-# CI clones the repo with ../shared beside it; a worktree may sit one folder deeper.
-SHARED = next(
-    (p / "shared" / "ingest" for p in REPO.parents if (p / "shared" / "ingest").is_dir()),
-    REPO.parent / "shared" / "ingest",
-)
+SHARED = SHARED_ROOT / "ingest"
 EXPECTED = {p.stem: json.loads(p.read_text()) for p in sorted((SHARED / "expected").glob("*.json"))}
 FORMS = ["wordpress-page.html", "wordpress-amp.html", "feed.rss", "export.wxr.xml"]
 

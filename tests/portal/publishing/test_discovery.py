@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from portal.views.meta import canonical_url
-from tests.portal.builders import edition, import_editions
+from tests.support.builders import edition, import_editions
 
 BASE = "http://127.0.0.1:8000"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.db import get_session
 from portal.models import OutboxMessage, Subscriber
-from tests.portal.signup_helpers import Mailbox, csrf_token, link, sign_up
+from tests.support.signup_helpers import Mailbox, csrf_token, link, sign_up
 
 ADDRESS = "reader@example.com"
 

@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from tests.conftest import ARCHIVE, AppFactory
-from tests.portal.builders import edition, import_editions, link
-from tests.portal.test_import import SEED_LINKS
+from tests.portal.importing.test_import import SEED_LINKS
+from tests.support.builders import edition, import_editions, link
 
 EDITION = "/editions/will-platforms-conquer-the-world"
 
