@@ -6,29 +6,27 @@ import datetime as dt
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 
 import index
 from portal import search
+from portal.commands.common import theme_catalogue, update_search_index
 from portal.commands.subscribers import outbox_cli, subscribers_cli
+from portal.commands.themes import themes_cli
 from portal.db import get_engine, get_session, write_transaction
 from portal.demo.editions import write_demo_archive
 from portal.importing import feed_sync
-from portal.importing.catalogue import ThemeEntry, load_catalogue
 from portal.importing.files import collect_edition_files
 from portal.importing.formats.markdown import render_markdown
 from portal.importing.formats.published import parse_published
-from portal.importing.records import DocumentOutcome, EditionFileError, Problem
+from portal.importing.records import DocumentOutcome, Problem
 from portal.importing.run import ImportReport, import_documents, validate_files, write_editions
 from portal.importing.store import all_edition_exports
-from portal.tagging.apply import ApplyReport, apply_proposals
-from portal.tagging.suggest import Survey, UntaggedLink, survey_files
 
 db_cli = AppGroup("db", help="Create and migrate the database.")
 editions_cli = AppGroup("editions", help="Import, export and generate edition files.")
 index_cli = AppGroup("index", help="Build, update and check the search index.")
-themes_cli = AppGroup("themes", help="Tag the links in edition files with themes.")
 
 
 def init_app(app: Flask) -> None:
@@ -59,14 +57,6 @@ def revision_command(message: str) -> None:
     migrate.revision(get_engine(), message)
 
 
-def _catalogue() -> list[ThemeEntry]:
-    path = Path(current_app.config["THEMES_FILE"])
-    try:
-        return load_catalogue(path)
-    except EditionFileError as error:
-        raise click.ClickException(f"the theme catalogue is not usable: {error}") from None
-
-
 @editions_cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -78,7 +68,7 @@ def _catalogue() -> list[ThemeEntry]:
 def import_command(paths: tuple[Path, ...], date: dt.datetime | None, strict: bool) -> None:
     """Import editions: WordPress pages, RSS/Atom feeds, WordPress exports, Markdown, plain text."""
     files, missing = collect_edition_files(list(paths))
-    catalogue = _catalogue()
+    catalogue = theme_catalogue()
     with click.progressbar(length=len(files), label="Checking ", hidden=len(files) < 10) as bar:
         good, report = validate_files(
             files, {t.slug for t in catalogue}, date and date.date(), bar.update, strict=strict
@@ -86,7 +76,7 @@ def import_command(paths: tuple[Path, ...], date: dt.datetime | None, strict: bo
     with click.progressbar(good, label="Importing", hidden=len(good) < 10) as editions:
         write_editions(editions, catalogue, report)
     if report.changed_slugs:
-        _update_index()
+        update_search_index()
     _finish(report, missing)
 
 
@@ -129,9 +119,9 @@ def sync_command(url: str, pages: int, strict: bool) -> None:
         if not (outcome.editions or outcome.skipped or outcome.rejected):
             break
         outcomes.append(outcome)
-    report = import_documents(outcomes, _catalogue(), strict=strict)
+    report = import_documents(outcomes, theme_catalogue(), strict=strict)
     if report.changed_slugs:
-        _update_index()
+        update_search_index()
     with write_transaction() as session:
         feed_sync.remember(session, url, first)
     click.echo(f"feed {url}: {len(outcomes)} page(s) read.")
@@ -172,17 +162,9 @@ def export_command(folder: Path) -> None:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def demo_command(count: int, folder: Path) -> None:
     """Write COUNT synthetic editions (marked DEMO DATA) into FOLDER."""
-    themes = [theme.slug for theme in _catalogue()]
+    themes = [theme.slug for theme in theme_catalogue()]
     written = write_demo_archive(folder, count, themes)
     click.echo(f"Wrote {written} demo editions to {folder}.")
-
-
-def _update_index() -> None:
-    try:
-        changed, removed = search.update_index(get_session())
-    except index.IndexBusy as error:
-        raise click.ClickException(f"{error}; run `flask index update` when it is done.") from None
-    click.echo(f"Search index: {len(changed)} editions re-indexed, {len(removed)} removed.")
 
 
 @index_cli.command("rebuild")
@@ -203,7 +185,7 @@ def index_rebuild_command() -> None:
 @index_cli.command("update")
 def index_update_command() -> None:
     """Re-index only the editions that changed since the last run (builds the index if missing)."""
-    _update_index()
+    update_search_index()
 
 
 @index_cli.command("check")
@@ -216,65 +198,3 @@ def index_check_command() -> None:
     if problems:
         raise click.ClickException("the index disagrees with the database: " + "; ".join(problems))
     click.echo("Search index matches the database.")
-
-
-@themes_cli.command("suggest")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--apply", "apply_", is_flag=True, help="Ask about each proposal; write the accepted."
-)
-@click.option("--yes", is_flag=True, help="With --apply: accept every proposal without asking.")
-def suggest_command(paths: tuple[Path, ...], apply_: bool, yes: bool) -> None:
-    """List links with no theme in PATHS (default: the catalogue's folder) and propose themes."""
-    if yes and not apply_:
-        raise click.UsageError("--yes only makes sense with --apply.")
-    default = Path(current_app.config["THEMES_FILE"]).parent
-    files, missing = collect_edition_files(list(paths) or [default])
-    catalogue = _catalogue()
-    with click.progressbar(length=len(files), label="Reading", hidden=len(files) < 10) as bar:
-        survey = survey_files(files, catalogue, bar.update)
-    for link in survey.untagged:
-        _echo_untagged(link)
-    accepted = _accepted(survey.untagged, ask=not yes) if apply_ else []
-    _finish_suggest(survey, missing, apply_proposals(accepted))
-
-
-def _echo_untagged(link: UntaggedLink) -> None:
-    click.echo(f"{link.path}:{link.line}: {link.place()}, {link.headline!r}")
-    for proposal in link.proposals:
-        click.echo(f"    {proposal.slug} (matched: {', '.join(proposal.words)})")
-    if not link.proposals:
-        click.echo("    no keyword of the theme catalogue matches")
-
-
-def _accepted(untagged: list[UntaggedLink], *, ask: bool) -> list[tuple[UntaggedLink, str]]:
-    """Return the proposals the editor accepts: each one asked about, or all with --yes."""
-    proposals = [(link, proposal.slug) for link in untagged for proposal in link.proposals]
-    return [
-        (link, slug)
-        for link, slug in proposals
-        if not ask
-        or click.confirm(f"Tag {link.headline!r} ({link.path.name}:{link.line}) with {slug}?")
-    ]
-
-
-def _finish_suggest(survey: Survey, missing: list[Problem], report: ApplyReport) -> None:
-    for path in survey.plain_text:
-        click.echo(f"skipped {path}: plain text carries no themes (import, then export it)")
-    proposed = sum(1 for link in survey.untagged if link.proposals)
-    untagged = _plural(len(survey.untagged), "link")
-    click.echo(f"{untagged} without a theme; themes proposed for {proposed}.")
-    if report.links:
-        click.echo(
-            f"Wrote themes for {_plural(report.links, 'link')} into {_plural(report.files, 'file')}; "
-            "import them to update the site."
-        )
-    problems = missing + survey.problems + report.problems
-    for problem in problems:
-        click.echo(f"error: {problem}", err=True)
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s); see the lines above.")
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"

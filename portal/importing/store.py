@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -22,6 +23,9 @@ from portal.importing.records import (
     slugify,
 )
 from portal.models import Edition, Link, Source, Theme
+
+# Themes to add to links of one edition: (section, position) -> theme slugs.
+Tags = Mapping[tuple[Section, int], Iterable[str]]
 
 
 class Outcome(StrEnum):
@@ -113,6 +117,10 @@ class EditionWriter:
         self._fill(edition, record, digest)
         return outcome
 
+    def tag_links(self, edition: Edition, tags: Tags) -> Outcome:
+        """Add themes to a stored edition's links: saved as an import saves, a content change."""
+        return self.save(with_link_themes(edition_record(edition), tags))
+
     def _fill(self, edition: Edition, record: EditionRecord, digest: str) -> None:
         edition.title, edition.date = record.title, record.date
         edition.highlights, edition.intro = list(record.highlights), list(record.intro)
@@ -156,6 +164,24 @@ def keep_themes(record: EditionRecord, stored: EditionRecord) -> EditionRecord:
         themes=stored.themes,
         curated=tuple(tagged(link) for link in record.curated),
         recent_posts=tuple(tagged(link) for link in record.recent_posts),
+    )
+
+
+def with_link_themes(record: EditionRecord, tags: Tags) -> EditionRecord:
+    """Return the record with the tags' themes added to its links (each link's set sorted)."""
+
+    def tagged(section: Section, links: tuple[LinkRecord, ...]) -> tuple[LinkRecord, ...]:
+        return tuple(
+            dataclasses.replace(
+                link, themes=tuple(sorted({*link.themes, *tags.get((section, n), ())}))
+            )
+            for n, link in enumerate(links, start=1)
+        )
+
+    return dataclasses.replace(
+        record,
+        curated=tagged(Section.CURATED, record.curated),
+        recent_posts=tagged(Section.RECENT_POST, record.recent_posts),
     )
 
 

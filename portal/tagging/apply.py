@@ -9,21 +9,19 @@ its links are reported with their lines, to be tagged by hand.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from portal.importing.files import read_edition_text
 from portal.importing.formats.markdown import parse_markdown, render_markdown
-from portal.importing.records import EditionRecord, LinkRecord, Problem, Section
+from portal.importing.records import Problem
+from portal.importing.store import Tags, with_link_themes
 from portal.tagging.suggest import UntaggedLink
-
-Tags = Mapping[tuple[Section, int], Iterable[str]]
 
 
 @dataclass
@@ -39,7 +37,8 @@ def apply_proposals(accepted: Iterable[tuple[UntaggedLink, str]]) -> ApplyReport
     """Write each accepted (link, theme slug) into the link's file, one rewrite per file."""
     by_file: dict[Path, dict[UntaggedLink, list[str]]] = defaultdict(lambda: defaultdict(list))
     for link, slug in accepted:
-        by_file[link.path][link].append(slug)
+        if link.path is not None:
+            by_file[link.path][link].append(slug)
     report = ApplyReport()
     for path, links in by_file.items():
         tags = {(link.section, link.position): slugs for link, slugs in links.items()}
@@ -53,7 +52,7 @@ def apply_proposals(accepted: Iterable[tuple[UntaggedLink, str]]) -> ApplyReport
 
 def _by_hand(link: UntaggedLink, slugs: list[str]) -> Problem:
     return Problem(
-        link.path,
+        link.path or Path(link.edition),
         link.line,
         "not rewritten, the file is laid out differently from what `flask editions export` "
         f"writes: add `themes: [{', '.join(sorted(slugs))}]` to this link by hand",
@@ -67,7 +66,7 @@ def rewrite_with_themes(path: Path, tags: Tags) -> bool:
     record = parse_markdown(read_edition_text(path), path).record
     if render_markdown(record, comment=comment) != original:
         return False
-    _replace_file(path, render_markdown(_with_themes(record, tags), comment=comment))
+    _replace_file(path, render_markdown(with_link_themes(record, tags), comment=comment))
     return True
 
 
@@ -75,22 +74,6 @@ def _leading_comment(text: str) -> str | None:
     """Return the comment `render_markdown` wrote at the top of the front matter, if any."""
     lines = itertools.takewhile(lambda line: line.startswith("#"), text.split("\n")[1:])
     return "\n".join(line[2:] for line in lines) or None
-
-
-def _with_themes(record: EditionRecord, tags: Tags) -> EditionRecord:
-    def tagged(section: Section, links: tuple[LinkRecord, ...]) -> tuple[LinkRecord, ...]:
-        return tuple(
-            dataclasses.replace(
-                link, themes=tuple(sorted({*link.themes, *tags.get((section, n), ())}))
-            )
-            for n, link in enumerate(links, start=1)
-        )
-
-    return dataclasses.replace(
-        record,
-        curated=tagged(Section.CURATED, record.curated),
-        recent_posts=tagged(Section.RECENT_POST, record.recent_posts),
-    )
 
 
 def _replace_file(path: Path, text: str) -> None:

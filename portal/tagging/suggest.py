@@ -1,4 +1,4 @@
-"""Find links with no theme in edition files and propose themes from the catalogue's keywords."""
+"""Find links with no theme (in edition files or records) and propose themes from the catalogue's keywords."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ from pathlib import Path
 from portal.importing.catalogue import ThemeEntry
 from portal.importing.files import is_markdown, read_edition_text
 from portal.importing.formats.markdown import parse_markdown
-from portal.importing.records import EditionFileError, LinkRecord, Problem, Section
+from portal.importing.records import (
+    EditionFileError,
+    EditionRecord,
+    LinkRecord,
+    Problem,
+    Section,
+)
 from portal.importing.run import Progress, check_edition
 
 
@@ -24,14 +30,20 @@ class Proposal:
 
 @dataclass(frozen=True)
 class UntaggedLink:
-    """A link with no theme, where it stands in its file, and the themes proposed for it."""
+    """A link with no theme, where it stands, and the themes proposed for it."""
 
-    path: Path
-    line: int
+    edition: str  # the edition's slug
     section: Section
     position: int
     headline: str
     proposals: tuple[Proposal, ...]
+    # The edition file it was read from, and the link's line; None: read from the database.
+    path: Path | None = None
+    line: int = 0
+
+    def where(self) -> str:
+        """Return where the edition is: "path:line" of its file, or "edition <slug>"."""
+        return f"{self.path}:{self.line}" if self.path else f"edition {self.edition}"
 
     def place(self) -> str:
         """Return where the link is, as a reader counts: "curated link 2", "recent post 1"."""
@@ -104,15 +116,26 @@ def _untagged_in(
     problems = check_edition(parsed, slugs)
     if problems:
         raise EditionFileError(problems)
+    return untagged_links(parsed.record, matcher, path, parsed.link_lines)
+
+
+def untagged_links(
+    record: EditionRecord,
+    matcher: KeywordMatcher,
+    path: Path | None = None,
+    lines: dict[tuple[Section, int], int] | None = None,
+) -> list[UntaggedLink]:
+    """Return the record's links with no theme, with proposals (and lines, from a file)."""
     return [
         UntaggedLink(
-            path,
-            parsed.link_lines[section, n],
+            record.slug,
             section,
             n,
             link.headline,
             matcher.propose(words_of(link)),
+            path,
+            (lines or {}).get((section, n), 0),
         )
-        for section, n, link in parsed.record.links()
+        for section, n, link in record.links()
         if not link.themes
     ]

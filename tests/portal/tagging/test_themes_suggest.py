@@ -22,8 +22,9 @@ BUNDLED = "will-platforms-conquer-the-world.md"
 CATALOGUE = load_catalogue(ARCHIVE / "themes.yaml")
 
 
-def suggest(runner: FlaskCliRunner, *args: str | Path, input: str | None = None) -> Result:
-    return runner.invoke(args=["themes", "suggest", *map(str, args)], input=input)
+def suggest(runner: FlaskCliRunner, path: Path, *flags: str, input: str | None = None) -> Result:
+    """Run `flask themes suggest --files PATH` with the flags."""
+    return runner.invoke(args=["themes", "suggest", "--files", str(path), *flags], input=input)
 
 
 def changes(before: str, after: str) -> list[str]:
@@ -76,16 +77,16 @@ def test_suggest_lists_untagged_links_with_their_line_and_changes_nothing(
     assert edition_file.read_bytes() == (ARCHIVE / BUNDLED).read_bytes()
 
 
-def test_suggest_looks_in_the_catalogues_folder_by_default(
+def test_without_files_the_catalogues_folder_is_not_read(
     app: Flask, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
     shutil.copy(ARCHIVE / "themes.yaml", tmp_path / "themes.yaml")
     write(tmp_path, edition("e", None, links=(link("Nothing matches", blurb="Hello."),)))
     app.config["THEMES_FILE"] = str(tmp_path / "themes.yaml")
-    result = suggest(runner)
+    result = runner.invoke(args=["themes", "suggest"])
     assert result.exit_code == 0, result.output
-    assert f"{tmp_path / 'e.md'}:" in result.output
-    assert "    no keyword of the theme catalogue matches\n" in result.output
+    assert "e.md" not in result.output
+    assert "0 links without a theme" in result.output
 
 
 @pytest.fixture
@@ -174,7 +175,7 @@ def test_an_unknown_theme_is_rejected_with_file_and_line(
 ) -> None:
     path = tmp_path / "bad.md"
     path.write_text(f"---\n{front}---\n")
-    for command in (["themes", "suggest"], ["editions", "import"]):
+    for command in (["themes", "suggest", "--files"], ["editions", "import"]):
         result = runner.invoke(args=[*command, str(path)])
         assert result.exit_code == 1, command
         assert f"{path}:{line}: unknown theme '" in result.output, command
