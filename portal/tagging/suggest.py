@@ -53,7 +53,7 @@ class UntaggedLink:
 
 @dataclass
 class Survey:
-    """What `themes suggest` found in a set of edition files."""
+    """What `themes suggest` found in edition files or in the database."""
 
     untagged: list[UntaggedLink] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
