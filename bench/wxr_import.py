@@ -1,0 +1,172 @@
+"""WordPress export import benchmark: a WXR of N demo editions against the same as Markdown.
+
+Builds a WXR 1.2 export of N demo editions (bench/wxr_writer.py), then imports it with the
+real command line, `flask editions import export.xml`, into a fresh SQLite database and a
+fresh search index, several times: each run validates, writes and indexes everything. Then
+it exports those editions to Markdown once (`flask editions export`) and imports the same
+editions from Markdown the same way. Prints each form's median time, the WXR/Markdown ratio
+and the peak memory (maximum resident set) of each import process. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.wxr_writer import write_wxr  # noqa: E402
+from portal.demo.editions import demo_editions  # noqa: E402
+from portal.importing.catalogue import load_catalogue  # noqa: E402
+from portal.importing.files import read_edition_file  # noqa: E402
+from portal.importing.records import EditionRecord  # noqa: E402
+from portal.settings import PROJECT_ROOT  # noqa: E402
+
+TARGET_SECONDS, TARGET_MB = 30.0, 300.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """One import process: its wall time, peak resident memory and last output line."""
+
+    seconds: float
+    peak_mb: float
+    summary: str
+
+
+def demo_records(count: int) -> list[EditionRecord]:
+    """Return the demo editions as WordPress would hold them: dated, no themes (posts have none)."""
+    themes = [theme.slug for theme in load_catalogue(PROJECT_ROOT / "archive" / "themes.yaml")]
+    undated = dt.date(2020, 1, 6)
+    return [
+        dataclasses.replace(
+            record,
+            date=record.date or undated,
+            themes=(),
+            curated=tuple(dataclasses.replace(link, themes=()) for link in record.curated),
+            recent_posts=tuple(
+                dataclasses.replace(link, themes=()) for link in record.recent_posts
+            ),
+        )
+        for record in demo_editions(count, themes)
+    ]
+
+
+def flask(workdir: Path, *args: str) -> Run:
+    """Run one `flask` command on the database and index in workdir; measure that process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    env |= {
+        "PORTAL_DATABASE_URL": f"sqlite:///{workdir / 'portal.sqlite3'}",
+        "PORTAL_INDEX_DIR": str(workdir / "index"),
+        "PORTAL_SECRET_KEY": "bench",
+    }
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+    with tempfile.TemporaryFile("w+") as out:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        # wait4 gives this child's own rusage: ru_maxrss is its peak resident set (KiB on Linux).
+        _pid, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        output = out.read()
+    if child.returncode != 0:
+        raise SystemExit(f"flask {' '.join(args)} failed ({child.returncode}):\n{output}")
+    lines = output.strip().splitlines()
+    return Run(seconds, usage.ru_maxrss / 1024, lines[-1] if lines else "")
+
+
+def fresh(workdir: Path) -> Path:
+    """Return a new folder with an empty migrated database (its making is not measured)."""
+    folder = Path(tempfile.mkdtemp(prefix="run-", dir=workdir))
+    flask(folder, "db", "upgrade")
+    return folder
+
+
+def measure(label: str, source: Path, workdir: Path, runs: int) -> list[Run]:
+    """Import `source` into a fresh database and index `runs` times; print each run."""
+    measured = []
+    for number in range(1, runs + 1):
+        folder = fresh(workdir)
+        run = flask(folder, "editions", "import", str(source))
+        measured.append(run)
+        print(f"  {label} run {number}: {run.seconds:.2f} s  ({run.summary})", flush=True)
+    return measured
+
+
+def faithful(records: list[EditionRecord], folder: Path) -> int:
+    """Return how many exported editions equal their demo record (all but the slug)."""
+    wanted = {(record.title, record.date): record for record in records}
+    same = 0
+    for path in folder.glob("*.md"):
+        got = read_edition_file(path).record
+        want = wanted.get((got.title, got.date))
+        same += want is not None and dataclasses.replace(got, slug=want.slug) == want
+    return same
+
+
+def report(wxr: list[Run], markdown: list[Run], count: int, size_mb: float) -> None:
+    """Print medians, the ratio and peak memory against the targets."""
+    wxr_median = statistics.median(run.seconds for run in wxr)
+    md_median = statistics.median(run.seconds for run in markdown)
+    wxr_peak = max(run.peak_mb for run in wxr)
+    md_peak = max(run.peak_mb for run in markdown)
+    print(
+        f"WXR import ({count} editions, {size_mb:.1f} MB): median {wxr_median:.2f} s, "
+        f"peak {wxr_peak:.0f} MB  (targets < {TARGET_SECONDS:.0f} s, < {TARGET_MB:.0f} MB)"
+    )
+    print(f"Markdown import ({count} files): median {md_median:.2f} s, peak {md_peak:.0f} MB")
+    print(f"WXR/Markdown at the median: {wxr_median / md_median:.2f}")
+    verdict = wxr_median < TARGET_SECONDS and wxr_peak < TARGET_MB
+    print(f"targets {'met' if verdict else 'MISSED'}")
+
+
+def main() -> None:
+    """Build the export, import it and the Markdown runs, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--editions", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, help="kept afterwards (default: a temp folder)")
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-wxr-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        run_all(workdir, args.editions, args.runs)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_all(workdir: Path, count: int, runs: int) -> None:
+    """Prepare the export and an empty database, then measure both forms."""
+    print(f"WXR import benchmark: {count} demo editions, {runs} runs, {os.cpu_count()} cores")
+    export = workdir / "export.wxr.xml"
+    records = demo_records(count)
+    write_wxr(export, records)
+    startup = statistics.median(flask(workdir, "editions", "--help").seconds for _ in range(3))
+    print(f"  process start-up (flask editions --help): median {startup:.2f} s", flush=True)
+    wxr = measure("WXR", export, workdir, runs)
+    markdown_folder = workdir / "markdown"
+    first = min(workdir.glob("run-*"), key=lambda p: p.stat().st_mtime)
+    flask(first, "editions", "export", str(markdown_folder))
+    print(
+        f"  faithful: {faithful(records, markdown_folder)} of {count} exported editions "
+        "equal their demo record",
+        flush=True,
+    )
+    markdown = measure("Markdown", markdown_folder, workdir, runs)
+    report(wxr, markdown, count, export.stat().st_size / 1e6)
+
+
+if __name__ == "__main__":
+    main()
