@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -37,10 +38,14 @@ TARGET_SECONDS, TARGET_MB = 30.0, 300.0
 
 @dataclasses.dataclass(frozen=True)
 class Run:
-    """One import process: its wall time, peak resident memory and last output line."""
+    """One import process: wall time, peak resident memory, last output line."""
 
     seconds: float
+    # ru_maxrss from wait4: the largest single process (the import, or a Whoosh writer it forked).
     peak_mb: float
+    # Memory of the import and all its processes together, sampled every 50 ms: the sum of
+    # their proportional set sizes (a page shared after fork counts once, split among them).
+    tree_mb: float
     summary: str
 
 
@@ -74,8 +79,9 @@ def flask(workdir: Path, *args: str) -> Run:
     with tempfile.TemporaryFile("w+") as out:
         start = time.perf_counter()
         child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        # wait4 gives this child's own rusage: ru_maxrss is its peak resident set (KiB on Linux).
-        _pid, status, usage = os.wait4(child.pid, 0)
+        with TreeSampler(child.pid) as sampler:
+            # wait4 gives this child's own rusage; ru_maxrss is in KiB on Linux.
+            _pid, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -83,7 +89,44 @@ def flask(workdir: Path, *args: str) -> Run:
     if child.returncode != 0:
         raise SystemExit(f"flask {' '.join(args)} failed ({child.returncode}):\n{output}")
     lines = output.strip().splitlines()
-    return Run(seconds, usage.ru_maxrss / 1024, lines[-1] if lines else "")
+    return Run(seconds, usage.ru_maxrss / 1024, sampler.peak_mb, lines[-1] if lines else "")
+
+
+class TreeSampler:
+    """Samples the memory of a process and its descendants until the block ends."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak_mb = pid, 0.0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TreeSampler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def _sample(self) -> None:
+        while not self.done.wait(0.05):
+            self.peak_mb = max(self.peak_mb, tree_pss_mb(self.pid))
+
+
+def tree_pss_mb(pid: int) -> float:
+    """Return the summed PSS of a process and its descendants now, in MB (Linux /proc)."""
+    total_kb, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:  # gone meanwhile
+            continue
+        pss = [line.split()[1] for line in rollup.splitlines() if line.startswith("Pss:")]
+        total_kb += int(pss[0]) if pss else 0
+        pending += [int(child) for child in children]
+    return total_kb / 1024
 
 
 def fresh(workdir: Path) -> Path:
@@ -120,14 +163,19 @@ def report(wxr: list[Run], markdown: list[Run], count: int, size_mb: float) -> N
     wxr_median = statistics.median(run.seconds for run in wxr)
     md_median = statistics.median(run.seconds for run in markdown)
     wxr_peak = max(run.peak_mb for run in wxr)
-    md_peak = max(run.peak_mb for run in markdown)
+    wxr_tree = max(run.tree_mb for run in wxr)
     print(
         f"WXR import ({count} editions, {size_mb:.1f} MB): median {wxr_median:.2f} s, "
-        f"peak {wxr_peak:.0f} MB  (targets < {TARGET_SECONDS:.0f} s, < {TARGET_MB:.0f} MB)"
+        f"peak {wxr_peak:.0f} MB largest process, {wxr_tree:.0f} MB all its processes  "
+        f"(targets < {TARGET_SECONDS:.0f} s, < {TARGET_MB:.0f} MB)"
     )
-    print(f"Markdown import ({count} files): median {md_median:.2f} s, peak {md_peak:.0f} MB")
+    print(
+        f"Markdown import ({count} files): median {md_median:.2f} s, "
+        f"peak {max(run.peak_mb for run in markdown):.0f} MB largest process, "
+        f"{max(run.tree_mb for run in markdown):.0f} MB all its processes"
+    )
     print(f"WXR/Markdown at the median: {wxr_median / md_median:.2f}")
-    verdict = wxr_median < TARGET_SECONDS and wxr_peak < TARGET_MB
+    verdict = wxr_median < TARGET_SECONDS and wxr_tree < TARGET_MB
     print(f"targets {'met' if verdict else 'MISSED'}")
 
 

@@ -27,5 +27,7 @@ def test_the_wxr_import_benchmark_runs_and_prints_every_figure(tmp_path: Path) -
     for line in ("process start-up", "WXR import (6 editions", "Markdown import (6 files)"):
         assert line in out, out
     assert "WXR/Markdown at the median: " in out
-    assert "peak " in out
+    assert "MB largest process, " in out
+    assert "MB all its processes" in out
+    assert "Traceback" not in done.stderr, done.stderr
     assert (tmp_path / "export.wxr.xml").stat().st_size > 0
