@@ -42,7 +42,11 @@ def suggest_command(paths: tuple[Path, ...], apply_: bool, yes: bool) -> None:
 
 
 def _suggest_in_database(catalogue: list[ThemeEntry], apply_: bool, *, ask: bool) -> None:
-    survey = survey_database(get_session(), catalogue)
+    session = get_session()
+    survey = survey_database(session, catalogue)
+    # End the read transaction: the questions may take minutes, and an open one would hold
+    # PostgreSQL's snapshot and keep SQLite from checkpointing its WAL meanwhile.
+    session.rollback()
     for link in survey.untagged:
         _echo_untagged(link)
     accepted = _accepted(survey.untagged, ask=ask) if apply_ else []

@@ -63,6 +63,7 @@ def test_apply_stores_the_tags_and_every_reader_sees_them_at_once(
     imported(app, "wordpress-page.html")
     client = app.test_client()
     assert f"/editions/{SLUG}#link-3" not in client.get("/themes/platforms").text
+    assert SLUG not in client.get("/themes/platforms/feed.xml").text
     assert "platforms" not in api_search(app, "stripe")["facets"].get("theme", {})
     result = invoke(app, "themes", "suggest", "--apply", "--yes")
     assert result.exit_code == 0, result.output
