@@ -209,7 +209,10 @@ def main() -> None:
 
 def run_all(workdir: Path, count: int, runs: int) -> None:
     """Prepare the export and an empty database, then measure both forms."""
-    print(f"WXR import benchmark: {count} demo editions, {runs} runs, {os.cpu_count()} cores")
+    print(
+        f"WXR import benchmark: {count} demo editions, {runs} runs, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     export = workdir / "export.wxr.xml"
     records = demo_records(count)
     write_wxr(export, records)
@@ -230,6 +233,7 @@ def run_all(workdir: Path, count: int, runs: int) -> None:
     )
     markdown = measure("Markdown", markdown_folder, workdir, runs)
     report(wxr, markdown, count, export.stat().st_size / 1e6)
+    print(f"load average at the end {os.getloadavg()[0]:.1f} (other work on the machine)")
 
 
 if __name__ == "__main__":
