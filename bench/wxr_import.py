@@ -72,13 +72,17 @@ def demo_records(count: int) -> list[EditionRecord]:
 
 def flask(workdir: Path, *args: str) -> Run:
     """Run one `flask` command on the database and index in workdir; measure that process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
-    env |= {
+    env = {
         "PORTAL_DATABASE_URL": f"sqlite:///{workdir / 'portal.sqlite3'}",
         "PORTAL_INDEX_DIR": str(workdir / "index"),
         "PORTAL_SECRET_KEY": "bench",
     }
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+    return measured([sys.executable, "-m", "flask", "--app", "wsgi", *args], env)
+
+
+def measured(command: list[str], settings: dict[str, str]) -> Run:
+    """Run a command in the project with these PORTAL_* settings; measure that process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")} | settings
     with tempfile.TemporaryFile("w+") as out:
         start = time.perf_counter()
         child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -90,10 +94,25 @@ def flask(workdir: Path, *args: str) -> Run:
         out.seek(0)
         output = out.read()
     if child.returncode != 0:
-        raise SystemExit(f"flask {' '.join(args)} failed ({child.returncode}):\n{output}")
+        raise SystemExit(f"{' '.join(command)} failed ({child.returncode}):\n{output}")
     lines = output.strip().splitlines()
     cpu = usage.ru_utime + usage.ru_stime
     return Run(seconds, cpu, usage.ru_maxrss / 1024, sampler.peak_mb, lines[-1] if lines else "")
+
+
+def parse_alone(export: Path) -> None:
+    """Print the memory that parsing the export adds to a process: streamed, it stays small."""
+    load = "from pathlib import Path; from portal.importing.files import read_edition_document"
+    parse = f"; print(len(read_edition_document(Path({str(export)!r})).editions), 'editions')"
+    baseline = measured([sys.executable, "-c", load], {})
+    parsed = measured([sys.executable, "-c", load + parse], {})
+    print(
+        f"  WXR parse alone ({export.stat().st_size / 1e6:.1f} MB file): "
+        f"CPU {parsed.cpu_seconds - baseline.cpu_seconds:.2f} s, "
+        f"{parsed.peak_mb - baseline.peak_mb:.0f} MB over the {baseline.peak_mb:.0f} MB of a "
+        f"process that only loads the parser ({parsed.summary}, their records included)",
+        flush=True,
+    )
 
 
 class TreeSampler:
@@ -222,6 +241,7 @@ def run_all(workdir: Path, count: int, runs: int) -> None:
         f"CPU {_median(startup, cpu=True):.2f} s",
         flush=True,
     )
+    parse_alone(export)
     wxr = measure("WXR", export, workdir, runs)
     markdown_folder = workdir / "markdown"
     first = min(workdir.glob("run-*"), key=lambda p: p.stat().st_mtime)

@@ -24,6 +24,7 @@ def test_the_wxr_import_benchmark_runs_and_prints_every_figure(tmp_path: Path) -
     out = done.stdout
     assert out.count("(Imported: 6 added, 0 updated, 0 unchanged, 0 rejected.)") == 2, out
     assert "faithful: 6 of 6 exported editions equal their demo record" in out
+    assert "WXR parse alone (" in out and "(6 editions, their records included)" in out
     for line in ("process start-up", "WXR import (6 editions", "Markdown import (6 files)"):
         assert line in out, out
     assert "WXR/Markdown at the median: " in out
