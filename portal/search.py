@@ -1,7 +1,9 @@
 """The one adapter between the portal and the `index` library.
 
 It turns database editions into index documents, drives the index lifecycle for
-the CLI, and answers searches for the views. Web requests only ever read.
+the CLI, and answers searches for the views. Web requests only ever read. Nothing else
+in the portal imports `index`: the names below are the index's vocabulary the views,
+the commands and the health report use.
 """
 
 from __future__ import annotations
@@ -15,8 +17,42 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 import index
+from index import (
+    SCHEMA_VERSION,
+    Hit,
+    IndexBusy,
+    IndexSummary,
+    IndexUnavailable,
+    QueryError,
+    SearchRequest,
+    SearchResults,
+    Sort,
+)
 from portal.importing import inline
 from portal.models import Edition, Link, Source, Theme
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Hit",
+    "IndexBusy",
+    "IndexSummary",
+    "IndexUnavailable",
+    "QueryError",
+    "SearchRequest",
+    "SearchResults",
+    "Sort",
+    "check_index",
+    "facet_names",
+    "get_search_index",
+    "highlight_param",
+    "highlight_terms",
+    "index_folder",
+    "index_summary",
+    "marked",
+    "paragraph_html",
+    "rebuild_index",
+    "update_index",
+]
 
 BATCH = 200
 
@@ -26,6 +62,11 @@ def index_folder(app: Flask | None = None) -> Path:
     app = app or current_app
     configured = app.config["INDEX_DIR"]
     return Path(configured) if configured else Path(app.instance_path) / "index"
+
+
+def index_summary() -> IndexSummary:
+    """Return what the live index holds and when it was written; raise IndexUnavailable."""
+    return index.summary(index_folder())
 
 
 def get_search_index() -> index.SearchIndex:

@@ -9,7 +9,6 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-import index
 from portal import search
 from portal.commands.subscribers import outbox_cli, subscribers_cli
 from portal.db import get_engine, get_session, write_transaction
@@ -180,7 +179,7 @@ def demo_command(count: int, folder: Path) -> None:
 def _update_index() -> None:
     try:
         changed, removed = search.update_index(get_session())
-    except index.IndexBusy as error:
+    except search.IndexBusy as error:
         raise click.ClickException(f"{error}; run `flask index update` when it is done.") from None
     click.echo(f"Search index: {len(changed)} editions re-indexed, {len(removed)} removed.")
 
@@ -193,7 +192,7 @@ def index_rebuild_command() -> None:
     with click.progressbar(length=total, label="Indexing", hidden=total < 10) as bar:
         try:
             count = search.rebuild_index(session, bar.update)
-        except index.IndexBusy as error:
+        except search.IndexBusy as error:
             raise click.ClickException(str(error)) from None
     click.echo(
         f"Search index rebuilt: {total} editions, {count} documents, in {search.index_folder()}."
@@ -211,7 +210,7 @@ def index_check_command() -> None:
     """Compare the index with the database; exit 1 when they disagree."""
     try:
         problems = search.check_index(get_session())
-    except index.IndexUnavailable as error:
+    except search.IndexUnavailable as error:
         raise click.ClickException(str(error)) from None
     if problems:
         raise click.ClickException("the index disagrees with the database: " + "; ".join(problems))
