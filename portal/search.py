@@ -28,7 +28,7 @@ from index import (
     SearchResults,
     Sort,
 )
-from portal.importing import inline
+from portal import paragraphs
 from portal.models import Edition, Link, Source, Theme
 
 __all__ = [
@@ -84,7 +84,7 @@ def _document(edition: Edition) -> index.EditionDocument:
         title=edition.title,
         date=edition.date,
         highlights=tuple(edition.highlights),
-        intro=tuple(inline.plain_text(p) for p in edition.intro),
+        intro=tuple(paragraphs.plain_text(p) for p in edition.intro),
         themes=tuple(theme.slug for theme in edition.themes),
         content_hash=edition.content_hash,
         links=tuple(_link_document(link) for link in edition.links),
@@ -96,7 +96,7 @@ def _link_document(link: Link) -> index.LinkDocument:
         section=link.section,
         position=link.position,
         headline=link.headline,
-        blurb=tuple(inline.plain_text(p) for p in link.blurb),
+        blurb=tuple(paragraphs.plain_text(p) for p in link.blurb),
         link_text=link.link_text,
         source=link.source.name,
         source_slug=link.source.slug,
@@ -191,7 +191,7 @@ def marked(text: str, terms: frozenset[str] | None = None) -> str | Markup:
 def paragraph_html(paragraph: str, terms: frozenset[str] | None = None) -> Markup:
     """Return a stored intro or blurb paragraph as HTML: escaped text, its links as <a href>."""
     parts = []
-    for run in inline.runs(paragraph):
+    for run in paragraphs.runs(paragraph):
         text = escape(marked(run.text, terms))
         parts.append(Markup('<a href="{}">{}</a>').format(run.url, text) if run.url else text)
     return Markup("").join(parts)
