@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import click
@@ -13,13 +14,22 @@ from portal import search
 from portal.commands.subscribers import outbox_cli, subscribers_cli
 from portal.db import get_engine, get_session, write_transaction
 from portal.demo.editions import write_demo_archive
-from portal.importing import feed_sync
-from portal.importing.catalogue import ThemeEntry, load_catalogue
+from portal.importing import (
+    Bar,
+    DocumentOutcome,
+    EditionFileError,
+    ImportReport,
+    Problem,
+    ThemeEntry,
+    detect_form,
+    feed_sync,
+    import_documents,
+    import_paths,
+    load_catalogue,
+    parse_document,
+)
 from portal.importing.files import collect_edition_files
 from portal.importing.formats.markdown import render_markdown
-from portal.importing.formats.published import parse_published
-from portal.importing.records import DocumentOutcome, EditionFileError, Problem
-from portal.importing.run import ImportReport, import_documents, validate_files, write_editions
 from portal.importing.store import all_edition_exports
 from portal.tagging.apply import ApplyReport, apply_proposals
 from portal.tagging.suggest import Survey, UntaggedLink, survey_files
@@ -76,32 +86,34 @@ def _catalogue() -> list[ThemeEntry]:
 @click.option("--strict", is_flag=True, help="Reject an edition whose import dropped anything.")
 def import_command(paths: tuple[Path, ...], date: dt.datetime | None, strict: bool) -> None:
     """Import editions: WordPress pages, RSS/Atom feeds, WordPress exports, Markdown, plain text."""
-    files, missing = collect_edition_files(list(paths))
-    catalogue = _catalogue()
-    with click.progressbar(length=len(files), label="Checking ", hidden=len(files) < 10) as bar:
-        good, report = validate_files(
-            files, {t.slug for t in catalogue}, date and date.date(), bar.update, strict=strict
-        )
-    with click.progressbar(good, label="Importing", hidden=len(good) < 10) as editions:
-        write_editions(editions, catalogue, report)
-    if report.changed_slugs:
-        _update_index()
-    _finish(report, missing)
+    report = import_paths(
+        list(paths), _catalogue(), date=date and date.date(), strict=strict, stages=_bar
+    )
+    _finish(report)
 
 
-def _finish(report: ImportReport, missing: list[Problem]) -> None:
+def _bar(label: str, length: int) -> AbstractContextManager[Bar]:
+    return click.progressbar(length=length, label=label, hidden=length < 10)
+
+
+def _finish(report: ImportReport) -> None:
+    if report.changed_slugs and not report.index_problem:
+        changed, removed = report.reindexed
+        click.echo(f"Search index: {changed} editions re-indexed, {removed} removed.")
     for skipped in report.skipped:
         click.echo(f"skipped: {skipped}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
-    for problem in missing + report.problems:
+    for problem in report.missing + report.problems:
         click.echo(f"error: {problem}", err=True)
     click.echo(f"Imported: {report.summary()}.")
-    if report.rejected or missing:
-        failed = report.rejected + len(missing)
+    if report.rejected or report.missing:
+        failed = report.rejected + len(report.missing)
         raise click.ClickException(
             f"{failed} path(s) not imported; fix the lines above and import again."
         )
+    if report.index_problem:
+        raise click.ClickException(report.index_problem)
 
 
 @editions_cli.command("sync")
@@ -129,12 +141,10 @@ def sync_command(url: str, pages: int, strict: bool) -> None:
             break
         outcomes.append(outcome)
     report = import_documents(outcomes, _catalogue(), strict=strict)
-    if report.changed_slugs:
-        _update_index()
     with write_transaction() as session:
         feed_sync.remember(session, url, first)
     click.echo(f"feed {url}: {len(outcomes)} page(s) read.")
-    _finish(report, [])
+    _finish(report)
 
 
 def _fetch(url: str, state: feed_sync.FeedState | None) -> feed_sync.Fetched:
@@ -148,10 +158,9 @@ def _parse(url: str, fetched: feed_sync.Fetched) -> DocumentOutcome:
     """Parse one fetched page; a 404 page is an empty outcome, a page that is no feed an error."""
     if fetched.body is None:
         return DocumentOutcome(Path(url))
-    outcome = parse_published(fetched.body, Path(url))
-    if outcome is None:
+    if detect_form(fetched.body) != "feed":
         raise click.ClickException(f"feed {url}: not an RSS or Atom feed")
-    return outcome
+    return parse_document(fetched.body, Path(url))
 
 
 @editions_cli.command("export")
