@@ -84,6 +84,13 @@ SETTINGS: tuple[Setting, ...] = (
         "every absolute URL in emails, feeds, the sitemap, canonical links and Open Graph tags.",
     ),
     Setting(
+        "FEED_URL",
+        None,
+        "The RSS or Atom feed of the site where editions are published: `flask editions sync` "
+        "reads it when given no URL, and `make run` syncs it before serving (a feed out of "
+        "reach is a warning, not a failed start).",
+    ),
+    Setting(
         "INDEX_DIR",
         None,
         "Folder of the search index. Unset: `instance/index`. Each web host keeps its own.",

@@ -117,7 +117,7 @@ def _finish(report: ImportReport) -> None:
 
 
 @editions_cli.command("sync")
-@click.argument("url")
+@click.argument("url", required=False)
 @click.option(
     "--pages",
     default=1,
@@ -126,8 +126,29 @@ def _finish(report: ImportReport) -> None:
     help="Also follow WordPress's ?paged=2, 3, ... to backfill older editions.",
 )
 @click.option("--strict", is_flag=True, help="Reject an edition whose import dropped anything.")
-def sync_command(url: str, pages: int, strict: bool) -> None:
-    """Import new and changed editions from the site's RSS or Atom feed at URL."""
+@click.option(
+    "--warn-only",
+    is_flag=True,
+    help="Anything that goes wrong is a warning and exit 0 (for start-up, as in `make run`).",
+)
+def sync_command(url: str | None, pages: int, strict: bool, warn_only: bool) -> None:
+    """Import new and changed editions from the site's RSS or Atom feed at URL
+    (default: PORTAL_FEED_URL)."""
+    url = url or current_app.config["FEED_URL"]
+    if not url:
+        if warn_only:
+            click.echo("No feed to sync: PORTAL_FEED_URL is not set.")
+            return
+        raise click.UsageError("give the feed's URL, or set PORTAL_FEED_URL.")
+    try:
+        _sync(url, pages, strict)
+    except click.ClickException as error:
+        if not warn_only:
+            raise
+        click.echo(f"warning: {error.format_message()} (the portal serves what it holds)", err=True)
+
+
+def _sync(url: str, pages: int, strict: bool) -> None:
     first = _fetch(url, feed_sync.feed_state(get_session(), url))
     if first.status == 304:
         click.echo(f"feed {url}: 304 not modified, nothing imported.")
