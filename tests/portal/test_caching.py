@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, event, update
 
 from portal.db import get_engine
 from portal.models import Edition
-from tests.conftest import ARCHIVE, AppFactory
+from tests.conftest import ARCHIVE, CATALOGUE_FILE, AppFactory
 from tests.support.builders import edition, import_editions, link
 from tests.support.signup_helpers import hidden_fields
 
@@ -174,7 +174,7 @@ def test_a_changed_theme_description_changes_the_validators(
     make_app: AppFactory, tmp_path: Path
 ) -> None:
     catalogue = tmp_path / "themes.yaml"
-    shutil.copy(ARCHIVE / "themes.yaml", catalogue)
+    shutil.copy(CATALOGUE_FILE, catalogue)
     app = make_app(THEMES_FILE=str(catalogue))
     runner, client = app.test_cli_runner(), app.test_client()
     import_editions(runner, tmp_path / "editions", edition("june", "2021-06-07"))
