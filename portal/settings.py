@@ -78,6 +78,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EDITIONS_PER_PAGE", 20, "Editions per page of the archive and of a theme's page."),
     Setting("LINKS_PER_PAGE", 30, "Links per page of a source's page."),
     Setting(
+        "SITEMAP_LIMIT",
+        50_000,
+        "Most URLs in one sitemap file (the protocol's maximum, 1 to 50000). With more pages, "
+        "`/sitemap.xml` is a sitemap index of parts `/sitemap-1.xml`, `/sitemap-2.xml`, ...",
+    ),
+    Setting(
         "BASE_URL",
         "http://127.0.0.1:8000",
         "The public address of the site (scheme, host and port, no path): the start of "
@@ -196,6 +202,10 @@ def check(config: Mapping[str, Any]) -> None:
     for name in ("PROXY_HOPS", "PAGE_MAX_AGE"):
         if int(config[name]) < 0:
             raise ConfigurationError(f"PORTAL_{name} must be 0 or more, not {config[name]!r}")
+    if not 1 <= int(config["SITEMAP_LIMIT"]) <= 50_000:
+        raise ConfigurationError(
+            f"PORTAL_SITEMAP_LIMIT must be from 1 to 50000, not {config['SITEMAP_LIMIT']!r}"
+        )
     if config["ENV"] == "production" and not config["SECRET_KEY"]:
         raise ConfigurationError(
             "PORTAL_SECRET_KEY is not set. In production (PORTAL_ENV=production) the portal "
