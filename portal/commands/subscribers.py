@@ -5,11 +5,13 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from portal.models import SUBSCRIBER_STATUSES
 from portal.subscriptions import outbox, records
 from portal.subscriptions.addresses import InvalidInput, normalise_address
+from portal.subscriptions.transport import erase_mail_files, mail_folder
 
 subscribers_cli = AppGroup("subscribers", help="Export, count and erase subscribers.")
 outbox_cli = AppGroup("outbox", help="Send queued emails and inspect the queue.")
@@ -32,14 +34,19 @@ def export_command(status: str) -> None:
 @subscribers_cli.command("forget")
 @click.argument("email")
 def forget_command(email: str) -> None:
-    """Erase EMAIL's subscriber record and every email queued or sent to it."""
+    """Erase EMAIL's subscriber record, every email queued or sent to it, and its mail files."""
     try:
         address = normalise_address(email)
     except InvalidInput as error:
-        raise click.ClickException(f"{email!r} is not an email address: {error}") from None
-    if not records.forget(address):
-        raise click.ClickException(f"No subscriber has the address {address}; nothing erased.")
-    click.echo(f"Erased {address} and the emails sent to it.")
+        raise click.ClickException(f"That is not an email address: {error}") from None
+    # The address is not repeated in any answer: this output may end up in a log.
+    subscriber = records.forget(address)
+    folder = mail_folder(current_app.config, current_app.instance_path)
+    files = erase_mail_files(folder, address) if folder.is_dir() else 0
+    if not subscriber and not files:
+        raise click.ClickException("No subscriber has that address; nothing erased.")
+    erased = "the subscriber and the emails sent to them" if subscriber else "no subscriber"
+    click.echo(f"Erased {erased}, and {files} mail file(s) in {folder}.")
 
 
 @subscribers_cli.command("stats")

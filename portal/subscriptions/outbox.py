@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -89,8 +90,10 @@ def attempt(transport: Transport, message_id: int) -> bool:
     try:
         transport.send(sender, recipient, data)
     except (OSError, smtplib.SMTPException) as error:
-        outcome = _record_failure(message_id, describe(error))
-        log.warning("mail %s not sent, %s: %s", message_id, outcome, describe(error))
+        # SMTP errors and replies often quote the recipient; keep it out of logs and status.
+        reason = re.sub(re.escape(recipient), "the recipient", describe(error), flags=re.IGNORECASE)
+        outcome = _record_failure(message_id, reason)
+        log.warning("mail %s not sent, %s: %s", message_id, outcome, reason)
         return False
     _record_success(message_id)
     return True

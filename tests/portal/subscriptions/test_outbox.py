@@ -28,6 +28,11 @@ def test_retries_back_off_up_to_six_hours(attempts: int, minutes: int) -> None:
     assert retry_delay(attempts) == dt.timedelta(minutes=minutes)
 
 
+def folder_mode(path: Path) -> int:
+    """Return the permission bits of a file or folder."""
+    return path.stat().st_mode & 0o777
+
+
 def rows(app: Flask) -> list[OutboxMessage]:
     """Return every outbox row, oldest first."""
     with app.app_context():
@@ -169,7 +174,8 @@ def test_without_smtp_mail_is_written_to_a_folder_and_logged(
         sign_up(app.test_client(), "reader@example.com")
     [written] = (tmp_path / "mail").glob("*.eml")
     assert b"Subject: Confirm your PRODUCTHEAD subscription" in written.read_bytes()
-    assert f"mail to reader@example.com written to {written}" in caplog.text
+    assert f"mail written to {written}" in caplog.text and "reader@" not in caplog.text
+    assert written.stat().st_mode & 0o777 == 0o600 and folder_mode(written.parent) == 0o700
     assert rows(app)[0].status == "sent"
 
 
