@@ -50,14 +50,21 @@ def _configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
     settings.check(app.config)
     instance = Path(app.instance_path)
-    if not app.config["DATABASE_URL"] or not app.config["SECRET_KEY"]:
+    if _uses_instance_folder(app.config):
         # Owner only from the start (a umask can narrow a mode, never widen it): the folder
-        # holds the database, the secret key and, in development, every email sent.
+        # holds the database, the secret key, the index and, in development, every email.
         instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'portal.sqlite3'}"
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _development_secret_key(instance / "secret_key")
+
+
+def _uses_instance_folder(config: Mapping[str, Any]) -> bool:
+    """Return whether a setting left unset puts something in the instance folder."""
+    defaults_inside = ("DATABASE_URL", "SECRET_KEY", "INDEX_DIR")
+    folder_mail = not config["SMTP_HOST"] and not config["MAIL_DIR"]
+    return folder_mail or any(not config[name] for name in defaults_inside)
 
 
 def _development_secret_key(path: Path) -> str:

@@ -61,3 +61,23 @@ def test_a_database_file_named_by_url_is_created_private(tmp_path: Path) -> None
     with app.app_context():
         get_session().execute(text("SELECT 1"))
     assert mode(database) == 0o600
+
+
+@pytest.mark.usefixtures("permissive_umask")
+@pytest.mark.parametrize(
+    ("settings", "made"),
+    [
+        ({}, True),  # the index goes to instance/index
+        ({"INDEX_DIR": "elsewhere"}, True),  # mail goes to instance/mail
+        ({"INDEX_DIR": "elsewhere", "SMTP_HOST": "smtp.example.org"}, False),
+        ({"INDEX_DIR": "elsewhere", "MAIL_DIR": "elsewhere"}, False),
+    ],
+)
+def test_the_instance_folder_is_made_private_when_anything_goes_there(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, settings: dict[str, str], made: bool
+) -> None:
+    monkeypatch.setattr("portal.settings.PROJECT_ROOT", tmp_path)
+    create_app({"SECRET_KEY": "x", "DATABASE_URL": "sqlite://"} | settings)
+    instance = tmp_path / "instance"
+    assert instance.exists() == made
+    assert not made or mode(instance) == 0o700
