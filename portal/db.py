@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sqlite3
 import sys
@@ -18,7 +17,9 @@ from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-log = logging.getLogger(__name__)
+from portal.logs import private_logger
+
+log = private_logger(__name__)
 
 _EXTENSION = "portal.db"
 # Execution option marking a transaction that will write: on SQLite it begins IMMEDIATE.

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from sqlalchemy import text
@@ -20,10 +19,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import index
 from portal.db import get_session
+from portal.logs import private_logger
 from portal.queries import archive
 from portal.search import index_folder
 
-log = logging.getLogger(__name__)
+log = private_logger(__name__)
 
 
 def report() -> dict[str, Any]:

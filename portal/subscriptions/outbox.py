@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 import smtplib
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import get_session, write_transaction
+from portal.logs import private_logger
 from portal.models import OutboxMessage, Subscriber
 from portal.subscriptions.clock import database_now
 from portal.subscriptions.mail import envelope_sender
@@ -22,7 +22,7 @@ from portal.subscriptions.transport import Transport, transport_from_config
 
 # Log lines name messages by id, never by address: an address is personal data, and logs
 # outlive `flask subscribers forget`.
-log = logging.getLogger(__name__)
+log = private_logger(__name__)
 
 # A sender owns a claimed message this long; if it dies, the claim runs out and the
 # message is sent by the next `flask outbox send` (at least once, never lost). Claims and

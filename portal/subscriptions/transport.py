@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import smtplib
 import ssl
@@ -14,7 +13,9 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Any, Protocol
 
-log = logging.getLogger(__name__)
+from portal.logs import private_logger
+
+log = private_logger(__name__)
 
 TLS_MODES = ("starttls", "ssl", "none")
 

@@ -12,7 +12,10 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
+from portal.db import get_session
 from tests.conftest import AppFactory, DatabaseFactory
 from tests.portal.subscriptions.test_outbox import run
 from tests.support.serving import PATIENCE, gunicorn, portal_environment
@@ -127,3 +130,24 @@ def test_the_compact_form_keeps_the_address_out_of_urls_and_access_logs(
 def test_the_full_form_no_longer_fills_in_an_address_from_the_url(app: Flask) -> None:
     page = app.test_client().get("/subscribe", query_string={"email": TYPED}).text
     assert TYPED not in page and 'name="csrf_token"' in page
+
+
+def test_a_failed_statement_logged_as_unexpected_names_no_address(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQL values are hidden, and PostgreSQL's own "Key (email)=(...)" detail is redacted."""
+    duplicate = text(
+        "INSERT INTO subscribers (email, status, consent_version, signup_client_hash, "
+        "signed_up_at) VALUES (:email, 'pending', 'v1', 'x', CURRENT_TIMESTAMP)"
+    )
+    with app.app_context():
+        session = get_session()
+        session.execute(duplicate, {"email": ADDRESS})
+        with pytest.raises(IntegrityError) as failed:
+            session.execute(duplicate, {"email": ADDRESS})
+        session.rollback()
+    assert "[SQL parameters hidden due to hide_parameters=True]" in str(failed.value)
+    with caplog.at_level(logging.ERROR):
+        logging.getLogger("portal.views.errors").exception("boom", exc_info=failed.value)
+    assert "IntegrityError" in caplog.text and "INSERT INTO subscribers" in caplog.text
+    assert ADDRESS not in caplog.text.lower()
