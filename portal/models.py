@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed")
-OUTBOX_STATUSES = ("queued", "sent")
+OUTBOX_STATUSES = ("queued", "sent", "failed")
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {

@@ -12,17 +12,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.db import get_session
+from portal.logs import private_logger
 from portal.queries import archive
 from portal.search import SCHEMA_VERSION, IndexUnavailable, index_folder, index_summary
 
-log = logging.getLogger(__name__)
+log = private_logger(__name__)
 
 
 def report() -> dict[str, Any]:
