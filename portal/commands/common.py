@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 from flask import current_app
 
-import index
 from portal import search
 from portal.db import get_session
 from portal.importing.catalogue import ThemeEntry, load_catalogue
@@ -27,7 +26,7 @@ def update_search_index() -> None:
     """Re-index the editions that changed and print how many; a busy index is a clear error."""
     try:
         changed, removed = search.update_index(get_session())
-    except index.IndexBusy as error:
+    except search.IndexBusy as error:
         raise click.ClickException(f"{error}; run `flask index update` when it is done.") from None
     click.echo(f"Search index: {len(changed)} editions re-indexed, {len(removed)} removed.")
 

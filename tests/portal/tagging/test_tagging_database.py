@@ -15,7 +15,7 @@ from portal.importing.catalogue import load_catalogue
 from portal.importing.records import Section
 from portal.tagging.database import store_accepted
 from portal.tagging.suggest import UntaggedLink
-from tests.conftest import ARCHIVE, SHARED
+from tests.conftest import CATALOGUE_FILE, SHARED
 
 INGEST = SHARED / "ingest"
 SLUG = "will-platforms-conquer-the-world"
@@ -116,7 +116,7 @@ def test_a_link_changed_since_the_survey_is_not_tagged_and_nothing_is_written(
     app: Flask, tmp_path: Path
 ) -> None:
     imported(app, "wordpress-page.html")
-    catalogue = load_catalogue(ARCHIVE / "themes.yaml")
+    catalogue = load_catalogue(CATALOGUE_FILE)
     stale = UntaggedLink(SLUG, Section.CURATED, 1, "A headline it no longer has", ())
     fine = UntaggedLink(SLUG, Section.CURATED, 3, STRIPE, ())
     gone = UntaggedLink("no-such-edition", Section.CURATED, 1, "H", ())
