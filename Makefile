@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install install-test chromium postgresql wrk nginx lint check-types pytest serve prepare clean bench bench-load audit
+.PHONY: run test install install-test chromium postgresql wrk nginx lint check-types pytest serve prepare clean bench bench-load audit bench-import
 
 ## make run: install, migrate, import the bundled archive, serve on 127.0.0.1:$(PORT).
 run: install prepare
@@ -108,6 +108,10 @@ audit: install-test
 
 ## make bench-load: mixed HTTP load on gunicorn over the demo archive; MODE=busy adds an import
 ## and an index rebuild meanwhile; DATABASE_URL=postgresql+psycopg://... uses PostgreSQL.
+## make bench-import: a WXR export of 500 demo editions imported against the same editions as Markdown (prints figures, asserts nothing).
+bench-import: install-test
+	$(BIN)/python bench/wxr_import.py
+
 bench-load: install-test wrk
 	$(BIN)/python bench/load.py $(if $(filter busy,$(MODE)),--during-maintenance) \
 		$(if $(DATABASE_URL),--database-url '$(DATABASE_URL)')
