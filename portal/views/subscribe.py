@@ -212,9 +212,10 @@ def _link_problem(state: str, token: str) -> ResponseReturnValue:
 
 
 def _deliver_after_response(mail: list[int]) -> None:
-    """Send the queued mail once the response has gone, so SMTP never holds up the page."""
-    if not mail:
-        return
+    """Send the queued mail once the response has gone, so SMTP never holds up the page.
+
+    With no mail too, so a sign-up's request takes the same path whether mail is due or not.
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     deliver = partial(outbox.deliver_claimed, app, mail)
