@@ -94,7 +94,10 @@ def sign_up() -> ResponseReturnValue:
     if form.looks_automated():
         return _check_your_inbox()  # silently: a bot learns nothing
     if not form.validate():
+        form.started.data = form_started_token(prefilled=True)  # the old note may be spent
         return render_template("subscribe/subscribe.html", form=form), 422
+    if not form.claim_note():
+        return _check_your_inbox()  # a form sent again as it was: a replay, silently
     signup = service.SignupRequest(
         form.address(), form.name(), request.remote_addr or "", CONSENT_VERSION
     )
@@ -179,6 +182,7 @@ def csrf_failed(error: CSRFError) -> ResponseReturnValue:
     notice = "This form had expired. Nothing was sent: please check it and send it again."
     if request.endpoint == "subscribe.sign_up":
         form = SignupForm()
+        form.started.data = form_started_token(prefilled=True)  # the old note may be too old
         return render_template("subscribe/subscribe.html", form=form, notice=notice), 400
     page = render_template("errors/error.html", code=400, name="Form expired", message=notice)
     return page, 400
