@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import time
 
 from flask import Flask, current_app, request
@@ -10,6 +11,8 @@ from flask_limiter import Limiter
 
 from portal.subscriptions.mail import check_address_settings
 from portal.subscriptions.transport import check_mail_settings
+
+log = logging.getLogger(__name__)
 
 _LIMITER = "portal.limiter"
 LIMITED_ENDPOINTS = frozenset({"subscribe.sign_up", "subscribe.resend"})
@@ -46,11 +49,25 @@ def init_app(app: Flask) -> None:
         app=app,
         storage_uri=app.config["RATELIMIT_STORAGE_URI"],
         strategy="fixed-window",
+        # A shared store (Redis) that is down lets requests through, logged, not 500s.
+        swallow_errors=True,
     )
     # Only sign-ups are limited; every other request skips the limiter's bookkeeping, which
     # otherwise costs a quarter of a cached search answer.
     limiter.request_filter(lambda: request.endpoint not in LIMITED_ENDPOINTS)
     app.extensions[_LIMITER] = limiter
+    if app.config["ENV"] == "production" and limiter_storage_is_per_process(app):
+        log.warning(
+            "PORTAL_RATELIMIT_STORAGE_URI is %s: sign-up limits and used forms are counted in "
+            "each worker process, so N workers allow N times the limit; set a shared store "
+            "such as redis://host:6379 (see the README's Deployment section)",
+            app.config["RATELIMIT_STORAGE_URI"],
+        )
+
+
+def limiter_storage_is_per_process(app: Flask) -> bool:
+    """Return whether the rate limiter counts in each process's memory (memory://)."""
+    return str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://")
 
 
 def get_limiter(app: Flask | None = None) -> Limiter:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import time
 from typing import Any
@@ -15,6 +16,8 @@ from wtforms.validators import ValidationError
 
 from portal.subscriptions import get_limiter
 from portal.subscriptions.addresses import InvalidInput, clean_name, normalise_address
+
+log = logging.getLogger(__name__)
 
 # The sentence shown beside the button. Change the version whenever the text changes:
 # each subscriber's consent record names the version they agreed to.
@@ -118,5 +121,11 @@ class SignupForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hi
         """Mark the form's note used; return False when it had been used before (a replay)."""
         digest = hashlib.sha256((self.started.data or "").encode()).hexdigest()
         # The rate limiter's storage: per process with memory://, shared with redis://.
-        uses = get_limiter().storage.incr(_USED_NOTES + digest, NOTE_MAX_AGE_SECONDS)
+        try:
+            uses = get_limiter().storage.incr(_USED_NOTES + digest, NOTE_MAX_AGE_SECONDS)
+        except Exception as error:  # each storage backend raises its own errors
+            # Open, as the rate limiter is while its storage is down: a person's sign-up
+            # goes through; only a replay during the outage would too.
+            log.warning("form notes cannot be checked, storage unavailable: %s", error)
+            return True
         return uses == 1

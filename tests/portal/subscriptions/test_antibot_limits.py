@@ -15,7 +15,7 @@ from portal.subscriptions import client_key
 from portal.subscriptions.forms import _STARTED_SALT, NOTE_MAX_AGE_SECONDS
 from tests.conftest import AppFactory
 from tests.portal.views.test_subscribe_form import stored
-from tests.support.signup_helpers import Mailbox, hidden_fields, mail_settings
+from tests.support.signup_helpers import Mailbox, free_port, hidden_fields, mail_settings
 
 
 def _post(client: FlaskClient, fields: dict[str, str], address: str, remote: str = "") -> int:
@@ -106,3 +106,34 @@ def test_the_note_is_random_so_two_forms_never_share_one(signup_client: FlaskCli
     notes = {hidden_fields(signup_client.get("/subscribe").text)["started"] for _ in range(5)}
     assert len(notes) == 5
     assert all(re.fullmatch(r"[\w:.-]+", note) for note in notes)
+
+
+def test_a_shared_store_that_is_down_lets_sign_ups_through_with_a_log_line(
+    make_app: AppFactory, mailbox: Mailbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    nothing_listens = f"redis://127.0.0.1:{free_port()}"
+    settings = mail_settings(mailbox.port, tmp_path) | {"RATELIMIT_STORAGE_URI": nothing_listens}
+    app = make_app(**settings)
+    client = app.test_client()
+    assert _post(client, hidden_fields(client.get("/subscribe").text), "r@example.com") == 303
+    assert stored(app) == ["r@example.com"]
+    assert "form notes cannot be checked, storage unavailable" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("environment", "storage", "warned"),
+    [
+        ("production", "memory://", True),
+        ("production", "redis://127.0.0.1:6379", False),
+        ("development", "memory://", False),
+    ],
+)
+def test_production_with_per_worker_counters_says_so_at_start(
+    make_app: AppFactory,
+    caplog: pytest.LogCaptureFixture,
+    environment: str,
+    storage: str,
+    warned: bool,
+) -> None:
+    make_app(ENV=environment, RATELIMIT_STORAGE_URI=storage)
+    assert ("counted in each worker process" in caplog.text) is warned
