@@ -3,8 +3,9 @@
 Starts the portal under gunicorn (one worker, the project's gunicorn.conf.py) on a fresh
 SQLite database (or `--database-url`) with an SMTP sink, signs one address up beforehand,
 then sends sign-ups alternating between a new address each time and that known address,
-each with a freshly fetched form (untimed), and times the POST alone. Prints the median of
-each and their difference; asserts nothing. Everything runs on 127.0.0.1 and stops by itself.
+each with a freshly fetched form (untimed), and times the POST alone; between sign-ups it
+waits for the mail a new address causes, so no delivery overlaps a timed request. Prints
+the median of each and their difference; asserts nothing. Everything runs on 127.0.0.1 and stops by itself.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from portal.db import get_engine  # noqa: E402
 from portal.migrations.migrate import upgrade  # noqa: E402
 
 KNOWN = "known-reader@example.com"
+SETTLE_TIMEOUT_S = 10.0
+SETTLE_AFTER_S = 0.01
 FIELDS = re.compile(r'name="(csrf_token|started)" type="hidden" value="([^"]+)"')
 
 
@@ -74,16 +77,32 @@ def timed_sign_up(connection: http.client.HTTPConnection, address: str) -> float
     return elapsed
 
 
-def measure(port: int, pairs: int, warmup: int) -> dict[str, list[float]]:
+def settle(sink: SmtpSink, expected: int) -> None:
+    """Wait until the sink has every mail due, and a little more for its delivery to be recorded.
+
+    Mail goes out after the answer, in the background: without this, one sign-up's delivery
+    would land on the next requests, and the alternation below would charge it unevenly.
+    """
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while sink.received < expected and time.monotonic() < deadline:
+        time.sleep(0.001)
+    time.sleep(SETTLE_AFTER_S)
+
+
+def measure(port: int, sink: SmtpSink, pairs: int, warmup: int) -> dict[str, list[float]]:
     """Alternate new and known sign-ups (order swapped every pair); return the POST times."""
     times: dict[str, list[float]] = {"new": [], "known": []}
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     stamp = f"{time.time_ns():x}"
     timed_sign_up(connection, KNOWN)
+    mailed = 1
+    settle(sink, mailed)
     for number in range(warmup + pairs):
         order = [("new", f"new-{stamp}-{number}@example.com"), ("known", KNOWN)]
         for kind, address in order if number % 2 else reversed(order):
             elapsed = timed_sign_up(connection, address)
+            mailed += kind == "new"
+            settle(sink, mailed)
             if number >= warmup:
                 times[kind].append(elapsed)
     connection.close()
@@ -121,7 +140,7 @@ def main() -> None:
     with SmtpSink() as sink:
         env = environment(database, sink.port)
         with Gunicorn("wsgi:app", env, ROOT, workdir / "gunicorn-signup-timing.log") as server:
-            times = measure(server.port, args.pairs, args.warmup)
+            times = measure(server.port, sink, args.pairs, args.warmup)
     report(times)
 
 
