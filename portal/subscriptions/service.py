@@ -58,9 +58,9 @@ def sign_up(request: SignupRequest) -> list[int]:
         queued = _sign_up_once(request)
         if queued is not None:
             return queued
-    # Two racing first sign-ups: the other one's row arrived twice between our read and
-    # write (only on PostgreSQL; BEGIN IMMEDIATE rules it out on SQLite).
-    raise RuntimeError(f"sign-up kept racing another request for subscriber {request.email!r}")
+    # Unreachable in practice: the second pass holds the row's lock (FOR UPDATE) from its
+    # read to its write. No address in the message: logs keep none.
+    raise RuntimeError("a sign-up raced another request for the same address twice")
 
 
 def _sign_up_once(request: SignupRequest) -> list[int] | None:
