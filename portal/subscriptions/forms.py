@@ -119,13 +119,22 @@ class SignupForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hi
 
     def claim_note(self) -> bool:
         """Mark the form's note used; return False when it had been used before (a replay)."""
-        digest = hashlib.sha256((self.started.data or "").encode()).hexdigest()
         # The rate limiter's storage: per process with memory://, shared with redis://.
         try:
-            uses = get_limiter().storage.incr(_USED_NOTES + digest, NOTE_MAX_AGE_SECONDS)
+            uses = get_limiter().storage.incr(self._note_key(), NOTE_MAX_AGE_SECONDS)
         except Exception as error:  # each storage backend raises its own errors
             # Open, as the rate limiter is while its storage is down: a person's sign-up
             # goes through; only a replay during the outage would too.
             log.warning("form notes cannot be checked, storage unavailable: %s", error)
             return True
         return uses == 1
+
+    def release_note(self) -> None:
+        """Forget that the note was used: the sign-up failed, and sending again must work."""
+        try:
+            get_limiter().storage.clear(self._note_key())
+        except Exception as error:  # each storage backend raises its own errors
+            log.warning("a used form note could not be released: %s", error)
+
+    def _note_key(self) -> str:
+        return _USED_NOTES + hashlib.sha256((self.started.data or "").encode()).hexdigest()

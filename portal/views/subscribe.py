@@ -101,7 +101,12 @@ def sign_up() -> ResponseReturnValue:
     signup = service.SignupRequest(
         form.address(), form.name(), request.remote_addr or "", CONSENT_VERSION
     )
-    _deliver_after_response(service.sign_up(signup))
+    try:
+        mail = service.sign_up(signup)
+    except Exception:
+        form.release_note()  # nothing was recorded: the same form may be sent again
+        raise
+    _deliver_after_response(mail)
     return _check_your_inbox()
 
 

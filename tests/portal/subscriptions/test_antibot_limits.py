@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -137,3 +138,22 @@ def test_production_with_per_worker_counters_says_so_at_start(
 ) -> None:
     make_app(ENV=environment, RATELIMIT_STORAGE_URI=storage)
     assert ("counted in each worker process" in caplog.text) is warned
+
+
+@pytest.mark.sqlite_only("an unreachable SQLite file stands for any database outage")
+def test_a_form_whose_sign_up_failed_can_be_sent_again(
+    backend: str,
+    make_app: AppFactory,
+    migrated_database: Path,
+    mailbox: Mailbox,
+    tmp_path: Path,
+) -> None:
+    live = tmp_path / "not-yet" / "portal.sqlite3"  # its folder is missing: cannot open
+    app = make_app(**mail_settings(mailbox.port, tmp_path) | {"DATABASE_URL": f"sqlite:///{live}"})
+    client = app.test_client()
+    fields = hidden_fields(client.get("/subscribe").text)
+    assert _post(client, fields, "r@example.com") == 503
+    live.parent.mkdir()
+    shutil.copy(migrated_database, live)
+    assert _post(client, fields, "r@example.com") == 303  # the same form, sent again
+    assert stored(app) == ["r@example.com"]
