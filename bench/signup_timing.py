@@ -133,8 +133,16 @@ def main() -> None:
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite)")
     parser.add_argument("--workdir", type=Path, help="where the SQLite file and log go")
     args = parser.parse_args()
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="portal-signup-timing-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        run(args, args.workdir)
+        return
+    with tempfile.TemporaryDirectory(prefix="portal-signup-timing-") as scratch:
+        run(args, Path(scratch))  # removed afterwards, log and all
+
+
+def run(args: argparse.Namespace, workdir: Path) -> None:
+    """Serve the portal on a fresh database in `workdir`, time the sign-ups, print figures."""
     database = args.database_url or f"sqlite:///{workdir / 'signup-timing.sqlite3'}"
     migrate(database)
     with SmtpSink() as sink:
