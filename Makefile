@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install install-test chromium postgresql wrk nginx lint check-types pytest serve prepare clean bench bench-load audit bench-import
+.PHONY: run test install install-test chromium postgresql wrk nginx redis lint check-types pytest serve prepare clean bench bench-load bench-import audit
 
 ## make run: install, migrate, import the bundled archive, serve on 127.0.0.1:$(PORT).
 run: install prepare
@@ -34,7 +34,7 @@ chromium:
 	fi
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test node_modules/.installed chromium postgresql wrk nginx
+install-test: $(VENV)/.installed-test node_modules/.installed chromium postgresql wrk nginx redis
 
 # The audit tools (axe-core, the Nu HTML Checker, Lighthouse) are pinned in package-lock.json
 # and installed again only when it changes. --ignore-scripts: vnu-jar's install script would
@@ -79,6 +79,17 @@ nginx:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; \
 	  else \
 	    echo "nginx is missing and only root can install it: apt-get install nginx" >&2; \
+	  fi; \
+	fi
+
+# The rate-limit test across two hosts counts in a real redis-server it starts itself (a temp
+# folder, a free port). Debian's package does not start a server where services are not run.
+redis:
+	@if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; \
+	  else \
+	    echo "redis-server is missing and only root can install it: apt-get install redis-server" >&2; \
 	  fi; \
 	fi
 

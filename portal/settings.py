@@ -115,14 +115,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SIGNUP_RATE_LIMIT",
         "5 per minute",
-        "Sign-up and resend requests allowed per client IP address "
+        "Sign-up and resend requests allowed per client (an IPv4 address or an IPv6 /64) "
         "([limits](https://limits.readthedocs.io/en/stable/quickstart.html#rate-limit-string-notation) notation).",
     ),
     Setting(
         "RATELIMIT_STORAGE_URI",
         "memory://",
-        "Where rate-limit counters live. `memory://` counts per worker process; "
-        "a shared store such as `redis://host:6379` counts across workers.",
+        "Where rate-limit counters and used sign-up forms are kept. `memory://` counts per "
+        "worker process; `redis://host:6379` (`pip install -e '.[redis]'`) counts across "
+        "workers and hosts: use it in production.",
     ),
     Setting(
         "SIGNUP_MIN_SECONDS",

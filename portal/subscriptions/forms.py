@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import secrets
 import time
 from typing import Any
 
@@ -11,7 +14,10 @@ from itsdangerous import BadData, TimestampSigner
 from wtforms import EmailField, HiddenField, StringField
 from wtforms.validators import ValidationError
 
+from portal.subscriptions import get_limiter
 from portal.subscriptions.addresses import InvalidInput, clean_name, normalise_address
+
+log = logging.getLogger(__name__)
 
 # The sentence shown beside the button. Change the version whenever the text changes:
 # each subscriber's consent record names the version they agreed to.
@@ -28,6 +34,11 @@ _STARTED_SALT = "portal.subscriptions.form-started"
 # than a script takes between two requests, shorter than a person takes to click.
 PREFILLED_MIN_SECONDS = 1
 _PREFILLED = "signup-prefilled"
+# A note older than this is refused (as long as the form's CSRF token lasts, Flask-WTF's
+# default WTF_CSRF_TIME_LIMIT), and a used note is remembered this long: a note can be
+# sent back once, and never again, even by another worker or host sharing the storage.
+NOTE_MAX_AGE_SECONDS = 3600
+_USED_NOTES = "portal/signup-note-used/"
 
 
 def _signer() -> TimestampSigner:
@@ -36,9 +47,10 @@ def _signer() -> TimestampSigner:
 
 def form_started_token(prefilled: bool = False) -> str:
     """Return a signed note of when the form was shown (to the millisecond; the signature's
-    own timestamp counts whole seconds), and whether its address came filled in."""
+    own timestamp counts whole seconds), whether its address came filled in, and a random
+    part, so two forms shown in the same millisecond never share a note."""
     note = _PREFILLED if prefilled else "signup"
-    return _signer().sign(f"{note}:{time.time():.3f}").decode()
+    return _signer().sign(f"{note}:{time.time():.3f}:{secrets.token_urlsafe(9)}").decode()
 
 
 def _check_address(_form: Any, field: Any) -> None:
@@ -89,10 +101,13 @@ class SignupForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hi
         if self.website.data:
             return True
         try:
-            value, signed_at = _signer().unsign(self.started.data or "", return_timestamp=True)
-        except BadData:
+            value, signed_at = _signer().unsign(
+                self.started.data or "", max_age=NOTE_MAX_AGE_SECONDS, return_timestamp=True
+            )
+        except BadData:  # forged, or too old (SignatureExpired)
             return True
-        note, _, shown = value.decode().partition(":")
+        note, _, rest = value.decode().partition(":")
+        shown = rest.partition(":")[0]
         try:  # forms shown before notes carried a time have the signature's whole seconds
             shown_at = float(shown) if shown else signed_at.timestamp()
         except ValueError:
@@ -101,3 +116,25 @@ class SignupForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hi
         if note == _PREFILLED:
             seconds = min(seconds, PREFILLED_MIN_SECONDS)
         return time.time() - shown_at < seconds
+
+    def claim_note(self) -> bool:
+        """Mark the form's note used; return False when it had been used before (a replay)."""
+        # The rate limiter's storage: per process with memory://, shared with redis://.
+        try:
+            uses = get_limiter().storage.incr(self._note_key(), NOTE_MAX_AGE_SECONDS)
+        except Exception as error:  # each storage backend raises its own errors
+            # Open, as the rate limiter is while its storage is down: a person's sign-up
+            # goes through; only a replay during the outage would too.
+            log.warning("form notes cannot be checked, storage unavailable: %s", error)
+            return True
+        return uses == 1
+
+    def release_note(self) -> None:
+        """Forget that the note was used: the sign-up failed, and sending again must work."""
+        try:
+            get_limiter().storage.clear(self._note_key())
+        except Exception as error:  # each storage backend raises its own errors
+            log.warning("a used form note could not be released: %s", error)
+
+    def _note_key(self) -> str:
+        return _USED_NOTES + hashlib.sha256((self.started.data or "").encode()).hexdigest()

@@ -8,12 +8,12 @@ import hmac
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from portal.db import get_session, write_transaction
-from portal.models import Subscriber
+from portal.models import Subscriber, UTCDateTime
 from portal.subscriptions import outbox
 from portal.subscriptions.mail import confirmation_message, welcome_message
 from portal.subscriptions.tokens import TokenClaim
@@ -47,30 +47,83 @@ def client_hash(client_address: str) -> str:
 
 
 def sign_up(request: SignupRequest) -> list[int]:
-    """Record a sign-up, queueing a confirmation when one is due; return the mail to deliver."""
-    try:
-        return _sign_up_once(request)
-    except IntegrityError:
-        # Another request inserted this address between our read and our insert (possible
-        # on PostgreSQL; BEGIN IMMEDIATE rules it out on SQLite): it is an existing one now.
-        return _sign_up_once(request)
+    """Record a sign-up, queueing a confirmation when one is due; return the mail to deliver.
+
+    Every address, whatever its state, takes the same statements and the same work, so the
+    answer's time says nothing about it: the subscriber row is written (unchanged when no
+    confirmation is due) and a confirmation is composed and queued, then dropped again
+    (a savepoint rolled back) when none is due.
+    """
+    for _ in range(2):
+        queued = _sign_up_once(request)
+        if queued is not None:
+            return queued
+    # Unreachable in practice: the second pass holds the row's lock (FOR UPDATE) from its
+    # read to its write. No address in the message: logs keep none.
+    raise RuntimeError("a sign-up raced another request for the same address twice")
 
 
-def _sign_up_once(request: SignupRequest) -> list[int]:
+def _sign_up_once(request: SignupRequest) -> list[int] | None:
     now = outbox.utcnow()
     with write_transaction() as session:
-        subscriber = _locked(session, Subscriber.email == request.email)
+        found = _locked(session, Subscriber.email == request.email)
+        due = found is None or not (
+            found.status == "confirmed" or _confirmation_is_recent(found, now)
+        )
+        subscriber = _write_subscriber(session, _signup_values(request, found, due, now), found)
         if subscriber is None:
-            subscriber = Subscriber(email=request.email, status="pending")
-            session.add(subscriber)
-        elif subscriber.status == "confirmed" or _confirmation_is_recent(subscriber, now):
+            # Another request inserted this address between our read and our write (possible
+            # on PostgreSQL): start again, and it is an existing one now.
+            return None
+        savepoint = session.begin_nested()
+        message = outbox.queue(
+            session, subscriber, "confirmation", confirmation_message(subscriber, now), now
+        )
+        if not due:
+            savepoint.rollback()
             return []
-        subscriber.first_name = request.first_name or subscriber.first_name
-        subscriber.signed_up_at = now
-        subscriber.signup_client_hash = client_hash(request.client_address)
-        subscriber.consent_version = request.consent_version
-        session.flush()
-        return [_queue_confirmation(session, subscriber, now)]
+        savepoint.commit()
+        return [message]
+
+
+def _signup_values(
+    request: SignupRequest, found: Subscriber | None, due: bool, now: dt.datetime
+) -> dict[str, object]:
+    """Return the subscriber row to write: the sign-up's when due, else the row as it is."""
+    written: dict[str, object] = {
+        "email": request.email,
+        "status": "pending",  # a new row's; an existing row keeps its status
+        "first_name": request.first_name or (found.first_name if found else None),
+        "signed_up_at": now,
+        "signup_client_hash": client_hash(request.client_address),
+        "consent_version": request.consent_version,
+        "confirmation_sent_at": now,
+    }
+    if due or found is None:
+        return written
+    return {name: getattr(found, name) for name in written}
+
+
+def _write_subscriber(
+    session: Session, values: dict[str, object], found: Subscriber | None
+) -> Subscriber | None:
+    """Insert or update the subscriber in one statement whatever the address's state.
+
+    Returns None when the row changed since it was read (another request's insert).
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    row = insert(Subscriber).values(values)
+    kept = ("email", "status")
+    # A bound parameter even when None, so a new address's statement reads like the others'.
+    seen = bindparam("seen", found.confirmation_sent_at if found else None, UTCDateTime())
+    statement = row.on_conflict_do_update(
+        index_elements=[Subscriber.email],
+        set_={name: row.excluded[name] for name in values if name not in kept},
+        where=Subscriber.confirmation_sent_at.is_not_distinct_from(seen),
+    ).returning(Subscriber)
+    options = {"populate_existing": True}
+    return session.scalars(statement, execution_options=options).first()
 
 
 def confirm(claim: TokenClaim, client_address: str) -> Outcome:

@@ -104,11 +104,19 @@ def sign_up() -> ResponseReturnValue:
     if form.looks_automated():
         return _check_your_inbox()  # silently: a bot learns nothing
     if not form.validate():
+        form.started.data = form_started_token(prefilled=True)  # the old note may be spent
         return render_template("subscribe/subscribe.html", form=form), 422
+    if not form.claim_note():
+        return _check_your_inbox()  # a form sent again as it was: a replay, silently
     signup = service.SignupRequest(
         form.address(), form.name(), request.remote_addr or "", CONSENT_VERSION
     )
-    _deliver_after_response(service.sign_up(signup))
+    try:
+        mail = service.sign_up(signup)
+    except Exception:
+        form.release_note()  # nothing was recorded: the same form may be sent again
+        raise
+    _deliver_after_response(mail)
     return _check_your_inbox()
 
 
@@ -189,6 +197,7 @@ def csrf_failed(error: CSRFError) -> ResponseReturnValue:
     notice = "This form had expired. Nothing was sent: please check it and send it again."
     if request.endpoint == "subscribe.sign_up":
         form = SignupForm()
+        form.started.data = form_started_token(prefilled=True)  # the old note may be too old
         return render_template("subscribe/subscribe.html", form=form, notice=notice), 400
     page = render_template("errors/error.html", code=400, name="Form expired", message=notice)
     return page, 400
@@ -222,9 +231,10 @@ def _link_problem(state: str, token: str) -> ResponseReturnValue:
 
 
 def _deliver_after_response(mail: list[int]) -> None:
-    """Send the queued mail once the response has gone, so SMTP never holds up the page."""
-    if not mail:
-        return
+    """Send the queued mail once the response has gone, so SMTP never holds up the page.
+
+    With no mail too, so a sign-up's request takes the same path whether mail is due or not.
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     deliver = partial(outbox.deliver_claimed, app, mail)

@@ -1,4 +1,4 @@
-"""`make bench` and `make bench-load` keep working: on a tiny archive they print every figure.
+"""`make bench`, `make bench-load` and bench/signup_timing.py keep working: on a tiny archive they print every figure.
 
 Nothing here looks at the figures themselves: tests never assert times.
 """
@@ -71,3 +71,15 @@ def test_the_load_benchmark_runs_and_prints_every_figure(tmp_path: Path, mode: l
     # gunicorn.conf.py's hooks ran in every worker without failing (a failing hook is only logged).
     log = (tmp_path / "gunicorn-load.log").read_text()
     assert "Exception in" not in log, log[-4000:]
+
+
+def test_the_signup_timing_benchmark_runs_and_prints_every_figure(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "GUNICORN_"))}
+    command = [sys.executable, "bench/signup_timing.py", "--pairs", "4", "--warmup", "1"]
+    command += ["--workdir", str(tmp_path)]
+    done = subprocess.run(
+        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for line in ("new address", "known address", "difference", "paired difference"):
+        assert line in done.stdout, done.stdout

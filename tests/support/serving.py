@@ -166,6 +166,23 @@ def owner_of_connection(local_port: int, pids: list[int]) -> int | None:
     return None
 
 
+def worker_serving(client_port: int, pids: list[int]) -> int | None:
+    """Return which of `pids` accepted the connection our socket bound to `client_port` made."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()  # the server's end has our port as its remote address (field 2)
+        if int(fields[2].split(":")[1], 16) == client_port:
+            inodes.add(f"socket:[{fields[9]}]")
+    for pid in pids:
+        try:
+            targets = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+        except OSError:
+            continue  # the process ended while we looked
+        if targets & inodes:
+            return pid
+    return None
+
+
 def wait_until_gone(pid: int) -> None:
     """Wait until a process (reaped by its parent) no longer exists."""
     deadline = time.monotonic() + PATIENCE
