@@ -2,7 +2,8 @@
 
 Layout of the index folder:
     current          the name of the live build, replaced atomically by a rebuild
-    build-<stamp>/   a complete Whoosh index plus meta.json (schema version)
+    build-<stamp>/   a complete Whoosh index plus meta.json (schema version, and the
+                     caller's revision the build reflects, replaced atomically)
     .lock            held by whoever writes (rebuild or update), so they never interleave
 
 A rebuild writes a new build beside the live one and then swaps `current`, so
@@ -107,13 +108,38 @@ def open_build(build: Path, *, any_schema: bool = False) -> FileIndex:
         raise IndexUnavailable(f"the index in {build} cannot be opened: {error}") from error
 
 
-def schema_version(build: Path) -> int | None:
-    """Return the schema version a build was written with (None when unknown)."""
+def _meta(build: Path, key: str) -> int | None:
     try:
-        version = json.loads((build / "meta.json").read_text()).get("schema_version")
+        value = json.loads((build / "meta.json").read_text()).get(key)
     except (OSError, ValueError, AttributeError):
         return None
-    return version if isinstance(version, int) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def schema_version(build: Path) -> int | None:
+    """Return the schema version a build was written with (None when unknown)."""
+    return _meta(build, "schema_version")
+
+
+def build_revision(build: Path) -> int | None:
+    """Return the revision of its source a build reflects (None when never recorded)."""
+    return _meta(build, "revision")
+
+
+def indexed_revision(folder: Path) -> int | None:
+    """Return the revision the live index reflects; IndexUnavailable if none of this schema."""
+    build = live_build(folder)
+    if schema_version(build) != SCHEMA_VERSION:
+        raise IndexUnavailable(f"the index in {build} is of another schema version")
+    return build_revision(build)
+
+
+def _write_meta(build: Path, revision: int | None) -> None:
+    """Write meta.json beside the index, atomically: readers see the old or the new one."""
+    meta = {"schema_version": SCHEMA_VERSION, "revision": revision}
+    temporary = build / "meta.json.tmp"
+    temporary.write_text(json.dumps(meta))
+    os.replace(temporary, build / "meta.json")
 
 
 @contextlib.contextmanager
@@ -140,14 +166,19 @@ def rebuild(
     folder: Path,
     editions: Iterable[EditionDocument],
     progress: Callable[[int], None] = lambda _n: None,
+    revision: int | None = None,
 ) -> int:
-    """Build a complete index beside the live one, then swap it in; return the document count."""
+    """Build a complete index beside the live one, then swap it in; return the document count.
+
+    `revision` is the source's revision read before `editions` were: the build reflects it.
+    """
     with write_lock(folder):
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
         build = folder / f"build-{stamp}-{os.getpid()}"
         build.mkdir(parents=True)
         try:
             count = _fill(build, editions, progress)
+            _write_meta(build, revision)
         except BaseException:
             shutil.rmtree(build, ignore_errors=True)
             raise
@@ -171,7 +202,6 @@ def _fill(build: Path, editions: Iterable[EditionDocument], progress: Callable[[
                 writer.add_document(**document)
                 count += 1
             progress(1)
-    (build / "meta.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
     ix.close()
     return count
 
@@ -208,14 +238,35 @@ def update(
     folder: Path,
     wanted: dict[str, str],
     load: Callable[[list[str]], Iterable[EditionDocument]],
+    revision: int | None = None,
+    *,
+    only_if_behind: bool = False,
 ) -> tuple[list[str], list[str]]:
     """Re-index editions whose hash differs from `wanted` and drop those not in it.
 
     `wanted` maps every edition slug to its content hash; `load` returns the
     documents of the slugs it is given. Returns (re-indexed slugs, removed slugs).
+    `revision` is the source's revision read before `wanted` was, recorded once the update
+    has committed (never lowering the recorded one). With `only_if_behind`, an index that
+    already reflects it (another process caught up first) is left alone.
     """
     with write_lock(folder):
-        _build, ix = open_live(folder)
+        build, ix = open_live(folder)
+        known = build_revision(build)
+        if only_if_behind and revision is not None and known is not None and known >= revision:
+            ix.close()
+            return [], []
+        changed, removed = _apply(ix, wanted, load)
+        if revision is not None:
+            _write_meta(build, max(revision, known or 0))
+        return changed, removed
+
+
+def _apply(
+    ix: FileIndex, wanted: dict[str, str], load: Callable[[list[str]], Iterable[EditionDocument]]
+) -> tuple[list[str], list[str]]:
+    """Commit the difference between the index and `wanted` in one Whoosh commit."""
+    try:
         have = indexed_hashes(ix)
         changed = sorted(slug for slug, digest in wanted.items() if have.get(slug) != digest)
         removed = sorted(set(have) - set(wanted))
@@ -226,8 +277,9 @@ def update(
                 for edition in load(changed):
                     for document in whoosh_documents(edition):
                         writer.add_document(**document)
+    finally:
         ix.close()
-        return changed, removed
+    return changed, removed
 
 
 def status(folder: Path) -> IndexStatus:
@@ -250,6 +302,7 @@ class IndexSummary:
     schema_version: int | None
     documents: int
     updated_at: dt.datetime
+    revision: int | None
 
 
 def summary(folder: Path) -> IndexSummary:
@@ -264,4 +317,6 @@ def summary(folder: Path) -> IndexSummary:
     finally:
         ix.close()
     updated = dt.datetime.fromtimestamp(newest, dt.UTC)
-    return IndexSummary(build.name, schema_version(build), documents, updated)
+    return IndexSummary(
+        build.name, schema_version(build), documents, updated, build_revision(build)
+    )

@@ -27,6 +27,7 @@ from flask import Flask, Response, current_app, make_response, request
 from flask.typing import ResponseReturnValue
 from werkzeug.http import is_resource_modified
 
+from portal import catch_up
 from portal.db import get_session, writes_committed
 from portal.queries import archive
 from portal.settings import PROJECT_ROOT
@@ -149,6 +150,7 @@ def content_version() -> archive.ContentVersion:
     if checked is None or checked.writes != writes or now - checked.at >= interval:
         checked = _Checked(archive.content_version(get_session()), now, writes)
         current_app.extensions[_CHECKED] = checked
+        catch_up.notice(checked.version.revision)
     return checked.version
 
 

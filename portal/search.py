@@ -6,6 +6,7 @@ the CLI, and answers searches for the views. Web requests only ever read.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 import index
+from portal import revision
 from portal.importing import inline
 from portal.models import Edition, Link, Source, Theme
 
@@ -81,19 +83,36 @@ def database_hashes(session: Session) -> dict[str, str]:
 
 def rebuild_index(session: Session, progress: Callable[[int], None] = lambda _n: None) -> int:
     """Build the whole index from the database beside the live one and swap it in."""
+    number = revision.current(session)  # first: what is read next is at least this new
     slugs = sorted(database_hashes(session))
-    return index.rebuild(index_folder(), edition_documents(session, slugs), progress)
+    documents = edition_documents(session, slugs)
+    return index.rebuild(index_folder(), documents, progress, revision=number)
 
 
 def update_index(session: Session) -> tuple[list[str], list[str]]:
     """Re-index the editions that changed since the index was written; build it if missing."""
     try:
-        return index.update(
-            index_folder(), database_hashes(session), lambda s: edition_documents(session, s)
-        )
+        return _update(session, only_if_behind=False)
     except index.IndexUnavailable:
         rebuild_index(session)
         return sorted(database_hashes(session)), []
+
+
+def catch_up(session: Session) -> tuple[list[str], list[str]]:
+    """Bring an existing index up to the database's revision, unless another process did."""
+    return _update(session, only_if_behind=True)
+
+
+def _update(session: Session, *, only_if_behind: bool) -> tuple[list[str], list[str]]:
+    number = revision.current(session)  # first: the hashes read next are at least this new
+    wanted = database_hashes(session)
+    load = functools.partial(edition_documents, session)
+    return index.update(index_folder(), wanted, load, number, only_if_behind=only_if_behind)
+
+
+def indexed_revision() -> int | None:
+    """Return the revision this host's index reflects (None: never recorded; see index)."""
+    return index.indexed_revision(index_folder())
 
 
 def check_index(session: Session) -> list[str]:

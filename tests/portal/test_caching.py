@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
 import shutil
 from collections.abc import Iterator
@@ -14,7 +13,9 @@ import pytest
 from flask import Flask, template_rendered
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, event, update
+from sqlalchemy.orm import Session
 
+from portal import revision
 from portal.db import get_engine
 from portal.models import Edition
 from tests.conftest import ARCHIVE, AppFactory
@@ -290,9 +291,9 @@ def test_a_change_by_another_process_shows_within_the_check_interval(
     with app.app_context():
         engine = get_engine()
     elsewhere = create_engine(engine.url)  # not through portal.db: as another process would
-    with elsewhere.begin() as other:
-        later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
-        other.execute(update(Edition).values(title="Retitled elsewhere", updated_at=later))
+    with elsewhere.begin() as other:  # as the other process's import would: revision too
+        other.execute(update(Edition).values(title="Retitled elsewhere"))
+        revision.advance(Session(bind=other))
     elsewhere.dispose()
     after = client.get("/editions/")
     assert ("Retitled elsewhere" in after.text) is seen_at_once

@@ -45,7 +45,7 @@ def test_a_healthy_host_answers_ok(client: FlaskClient, seeded: FlaskCliRunner) 
     assert search["ok"] is True and search["present"] is True and search["readable"] is True
     assert search["schema_version"] == search["expected_schema_version"] == index.SCHEMA_VERSION
     assert search["documents"] > 1 and search["stale"] is False
-    assert search["updated_at"] >= database["latest_change"]
+    assert search["revision"] == database["revision"] >= 1
 
 
 def test_an_empty_archive_with_its_index_is_healthy(client: FlaskClient) -> None:
@@ -121,7 +121,7 @@ def test_an_import_without_an_index_update_is_reported_stale(
     status, body = _health(client)
     assert status == 200 and body["status"] == "stale"
     assert body["index"]["stale"] is True and body["database"]["editions"] == 2
-    assert body["index"]["updated_at"] < body["database"]["latest_change"]
+    assert body["index"]["revision"] < body["database"]["revision"]
     assert seeded.invoke(args=["index", "update"]).exit_code == 0
     status, body = _health(client)
     assert status == 200 and body["status"] == "ok" and body["index"]["stale"] is False
