@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import gzip
 import shutil
 from collections.abc import Iterator
@@ -16,7 +18,7 @@ from sqlalchemy import create_engine, event, update
 from sqlalchemy.orm import Session
 
 from portal import revision
-from portal.db import get_engine
+from portal.db import get_engine, write_transaction
 from portal.models import Edition
 from tests.conftest import ARCHIVE, AppFactory
 from tests.support.builders import edition, import_editions, link
@@ -161,6 +163,23 @@ def test_an_import_changes_the_validators(
         response = site.get(path, headers={"If-None-Match": etag})
         assert response.status_code == 200, path
         assert response.headers["ETag"] != etag
+
+
+def test_an_import_by_a_host_whose_clock_is_behind_changes_the_page(
+    app: Flask, site: FlaskClient, seeded: FlaskCliRunner, tmp_path: Path
+) -> None:
+    """The last writer's clock was a day ahead; this import's `updated_at` is older than
+    every other edition's, and the counts stay the same: only the revision moves."""
+    with app.app_context(), write_transaction() as session:
+        ahead = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        session.execute(update(Edition).values(updated_at=ahead))
+    before = site.get("/editions/june")
+    assert before.status_code == 200 and "June, corrected" not in before.text
+    june = edition("june", "2021-06-07", (link("A June link", themes=("platforms",)),))
+    import_editions(seeded, tmp_path / "june", dataclasses.replace(june, title="June, corrected"))
+    after = site.get("/editions/june", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and "June, corrected" in after.text
+    assert after.headers["ETag"] != before.headers["ETag"]
 
 
 def test_an_unchanged_import_keeps_the_validators(
