@@ -93,7 +93,7 @@ def rendered_once(key: str, render: Callable[[], str]) -> str:
     adds). For pages that are not `cached_page`s, such as search results."""
     if current_app.debug:  # templates reload in debug mode
         return render()
-    prefix = f"{current_app.extensions[_EXTENSION]}|{content_version().token}|"
+    prefix = f"{current_app.extensions[_EXTENSION]}|{content_version().token}|{_request_root()}|"
     full = hashlib.sha256((prefix + key).encode()).hexdigest()[:24]
     kept = _rendered.get(full)
     if kept is not None:
@@ -154,6 +154,17 @@ def content_version() -> archive.ContentVersion:
     return checked.version
 
 
+def _request_root() -> str:
+    """Return what of the request, besides its path, changes the links on a page.
+
+    Links are relative to the script root (SCRIPT_NAME), so a page made under another root
+    is another page; the scheme too, to be safe. The host is left out: every absolute link
+    is made from BASE_URL (one of the settings in every key), and a key with the Host header
+    would let any client fill the cache with copies.
+    """
+    return f"{request.scheme}|{request.script_root}"
+
+
 def cache_control() -> str:
     """Return the Cache-Control of a cacheable page (PAGE_MAX_AGE; 0 asks every time)."""
     max_age = int(current_app.config["PAGE_MAX_AGE"])
@@ -170,7 +181,7 @@ def cached_page(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]
             # worked out once, would then promise an old page. Serve it afresh instead.
             return make_response(view(*args, **kwargs))
         version = content_version()
-        key = f"{current_app.extensions[_EXTENSION]}|{version.token}|{request.full_path}"
+        key = f"{current_app.extensions[_EXTENSION]}|{version.token}|{_request_root()}|{request.full_path}"
         page = hashlib.sha256(key.encode()).hexdigest()[:24]
         gzipped = request.accept_encodings["gzip"] > 0
         # The gzipped bytes are another representation of the page, so another strong ETag.
