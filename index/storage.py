@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import json
 import os
 import shutil
 import time
@@ -29,6 +28,7 @@ from whoosh.index import FileIndex
 from whoosh.query import Term
 
 from index.documents import EditionDocument, whoosh_documents
+from index.meta import build_revision, schema_version, write_meta
 from index.schema import SCHEMA_VERSION, build_schema
 
 POINTER = "current"
@@ -108,38 +108,12 @@ def open_build(build: Path, *, any_schema: bool = False) -> FileIndex:
         raise IndexUnavailable(f"the index in {build} cannot be opened: {error}") from error
 
 
-def _meta(build: Path, key: str) -> int | None:
-    try:
-        value = json.loads((build / "meta.json").read_text()).get(key)
-    except (OSError, ValueError, AttributeError):
-        return None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def schema_version(build: Path) -> int | None:
-    """Return the schema version a build was written with (None when unknown)."""
-    return _meta(build, "schema_version")
-
-
-def build_revision(build: Path) -> int | None:
-    """Return the revision of its source a build reflects (None when never recorded)."""
-    return _meta(build, "revision")
-
-
 def indexed_revision(folder: Path) -> int | None:
     """Return the revision the live index reflects; IndexUnavailable if none of this schema."""
     build = live_build(folder)
     if schema_version(build) != SCHEMA_VERSION:
         raise IndexUnavailable(f"the index in {build} is of another schema version")
     return build_revision(build)
-
-
-def _write_meta(build: Path, revision: int | None) -> None:
-    """Write meta.json beside the index, atomically: readers see the old or the new one."""
-    meta = {"schema_version": SCHEMA_VERSION, "revision": revision}
-    temporary = build / "meta.json.tmp"
-    temporary.write_text(json.dumps(meta))
-    os.replace(temporary, build / "meta.json")
 
 
 @contextlib.contextmanager
@@ -178,7 +152,7 @@ def rebuild(
         build.mkdir(parents=True)
         try:
             count = _fill(build, editions, progress)
-            _write_meta(build, revision)
+            write_meta(build, revision)
         except BaseException:
             shutil.rmtree(build, ignore_errors=True)
             raise
@@ -258,7 +232,7 @@ def update(
             return [], []
         changed, removed = _apply(ix, wanted, load)
         if revision is not None:
-            _write_meta(build, max(revision, known or 0))
+            write_meta(build, max(revision, known or 0))
         return changed, removed
 
 

@@ -19,7 +19,6 @@ import time
 
 from flask import Flask, current_app
 
-import index
 from portal import search
 from portal.db import get_session
 
@@ -57,18 +56,9 @@ class _State:
             self._failed_at = time.monotonic() if failed else None
 
 
-def behind(database_revision: int) -> bool:
-    """Return whether this host's index exists and reflects less than `database_revision`."""
-    try:
-        indexed = search.indexed_revision()
-    except index.IndexUnavailable:
-        return False
-    return indexed is None or indexed < database_revision
-
-
 def notice(database_revision: int) -> threading.Thread | None:
     """Start catching the index up in the background if it is behind; return the thread."""
-    if not behind(database_revision):
+    if not search.index_behind(database_revision):
         return None
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     state: _State = app.extensions.setdefault(_EXTENSION, _State())

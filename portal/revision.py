@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import BigInteger, ColumnElement, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from portal.models import ContentRevision
+
+# 1970-01-01 as a Julian day, and microseconds in a day: SQLite's clock as a Unix time.
+_UNIX_EPOCH_JULIAN_DAY = 2440587.5
+_MICROSECONDS_A_DAY = 86_400_000_000
 
 
 class RevisionMissing(RuntimeError):
@@ -17,12 +21,14 @@ def advance(session: Session) -> int:
 
     `UPDATE ... SET revision = revision + 1` takes the row's lock on PostgreSQL (SQLite's
     write transactions hold the whole database), so concurrent writers queue here and each
-    commits a number one above the last: no two writes share a revision, none goes back.
+    commits a number above the last: no two writes share a revision, none goes back. The
+    new number is also at least the database's clock in microseconds, so a database restored
+    from a backup never hands out again a number that pages and ETags were made for before.
     """
     statement = (
         update(ContentRevision)
         .where(ContentRevision.id == 1)
-        .values(revision=ContentRevision.revision + 1, changed_at=func.now())
+        .values(revision=_next(session), changed_at=func.now())
         .returning(ContentRevision.revision)
         .execution_options(synchronize_session=False)
     )
@@ -30,6 +36,16 @@ def advance(session: Session) -> int:
     if number is None:
         raise RevisionMissing("the content_revision row is missing: run `flask db upgrade`")
     return int(number)
+
+
+def _next(session: Session) -> ColumnElement[int]:
+    """Return SQL for max(revision + 1, the database's clock in microseconds)."""
+    if session.get_bind().dialect.name == "sqlite":
+        days = func.julianday("now") - _UNIX_EPOCH_JULIAN_DAY
+        clock = cast(days * _MICROSECONDS_A_DAY, BigInteger)
+        return func.max(ContentRevision.revision + 1, clock)  # two arguments: SQLite's scalar max
+    seconds = func.extract("epoch", func.clock_timestamp())
+    return func.greatest(ContentRevision.revision + 1, cast(seconds * 1_000_000, BigInteger))
 
 
 def current(session: Session) -> int:

@@ -110,9 +110,13 @@ def _update(session: Session, *, only_if_behind: bool) -> tuple[list[str], list[
     return index.update(index_folder(), wanted, load, number, only_if_behind=only_if_behind)
 
 
-def indexed_revision() -> int | None:
-    """Return the revision this host's index reflects (None: never recorded; see index)."""
-    return index.indexed_revision(index_folder())
+def index_behind(database_revision: int) -> bool:
+    """Return whether this host's index exists (of this schema) and reflects an older revision."""
+    try:
+        indexed = index.indexed_revision(index_folder())
+    except index.IndexUnavailable:
+        return False  # none to catch up: `flask index rebuild` / `update` makes one
+    return indexed is None or indexed < database_revision
 
 
 def check_index(session: Session) -> list[str]:
