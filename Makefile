@@ -85,6 +85,7 @@ nginx:
 prepare:
 	$(BIN)/flask db upgrade
 	$(BIN)/flask editions import archive/
+	$(BIN)/flask editions sync --warn-only
 	$(BIN)/flask index update
 
 lint:

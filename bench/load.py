@@ -372,10 +372,20 @@ def report(
         f"minimal Flask page (ceiling), same gunicorn settings: {ceiling.rps:.0f} req/s, "
         f"p99 {ceiling.p99:.1f} ms, errors {ceiling.errors}"
     )
+    print_ratios(portal, ceiling)
+    print_memory(rss)
+
+
+def print_ratios(portal: PortalFigures, ceiling: RouteFigures) -> None:
+    """Print each page's throughput as a share of the minimal Flask page's."""
     for route, target in (("edition", 0.5), ("search", 0.25)):
         alone = next((f for f in portal.alone if f.route == route), None)
         if alone is not None and ceiling.rps:
             print(f"  {route} / ceiling: {alone.rps / ceiling.rps:.3f}  (target >= {target})")
+
+
+def print_memory(rss: dict[int, WorkerMemory]) -> None:
+    """Print the most memory each worker reached."""
     sizes = ", ".join(
         f"pid {pid} RSS {m.rss:.0f} MB ({m.anon:.0f} anonymous, {m.file:.0f} files), "
         f"PSS {m.pss:.0f} MB"

@@ -100,6 +100,11 @@ def parse(parsers: Parsers, text: str) -> ParsedQuery:
     """Parse a reader's query, or raise QueryError with a message for the reader."""
     _check_size(" ".join(text.split()))
     text = " ".join(_JOINING_HYPHEN.sub(" ", _PUNCTUATION.sub(" ", text)).split())
+    # Counted once punctuation is gone: "a,b,c" is three words to look up, not one.
+    if len(text.split()) > MAX_WORDS:
+        raise QueryError(
+            f"Searches are limited to {MAX_WORDS} words; keep the ones that matter most."
+        )
     kinds = {match.lower() for match in _IN.findall(text)}
     text = " ".join(_IN.sub(" ", text).split())
     kind = {"intro": "edition", "links": "link"}[kinds.pop()] if len(kinds) == 1 else None
@@ -137,10 +142,6 @@ def fold(text: str) -> str:
 def _check_size(text: str) -> None:
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"Searches are limited to {MAX_QUERY_CHARS} characters; try fewer words.")
-    if len(text.split()) > MAX_WORDS:
-        raise QueryError(
-            f"Searches are limited to {MAX_WORDS} words; keep the ones that matter most."
-        )
     depth = deepest = 0
     for char in text:
         depth += (char == "(") - (char == ")")

@@ -12,6 +12,7 @@ import contextlib
 import re
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,12 @@ class SearchIndex:
         """Return one page of results; raise QueryError for a bad query, IndexUnavailable without an index."""
         if not request.q.strip() and not request.has_filters():
             raise QueryError("Type a word or two to search for.")
+        if request.page > 1:
+            # The first page (usually kept) tells how many pages there are: a page past the
+            # end gets no hits, without ranking the thousands of matches before it.
+            first = self.search(replace(request, page=1))
+            if request.page > first.pages:
+                return replace(first, request=request, hits=())
         reader = self._reader()
         key = (request, reader.build, reader.generation)
         with self._lock:
@@ -127,6 +134,30 @@ def _run(
     term_docs: TermDocs,
     postings: Postings,
 ) -> SearchResults:
+    hits, matched = _hits_and_matches(reader, parsed, request, term_docs, postings)
+
+    def count(corrected: Query) -> int:
+        try:
+            return int(postings.matches(reader.searcher, reader.version, corrected).mask.sum())
+        except Unsupported:
+            return len(term_docs.matching(reader.searcher, corrected, reader.version))
+
+    total = int(matched.sum())
+    suggestion = (
+        suggest(reader.searcher, parsers, request, parsed, total, count) if parsed else None
+    )
+    version = f"{reader.build.name}/{reader.generation}"
+    return SearchResults(request, total, hits, _facets(reader, matched), suggestion, version)
+
+
+def _hits_and_matches(
+    reader: Reader,
+    parsed: ParsedQuery | None,
+    request: SearchRequest,
+    term_docs: TermDocs,
+    postings: Postings,
+) -> tuple[tuple[Any, ...], npt.NDArray[np.bool_]]:
+    """Return the page's hits and which documents match the query and filters."""
     filters = filter_terms(request, parsed.kind if parsed else None)
     query = parsed.query if parsed else And(filters)
     try:  # words, AND, OR and NOT: scored a word at a time over cached arrays
@@ -137,32 +168,23 @@ def _run(
                 found.scores,
             )
     except Unsupported:  # phrases: Whoosh's own searcher
-        found = None
-    if found is not None:
-        hits = _page_from(reader, query, found, request, parsed)
-        matched = found.mask
-    else:
-        hits, matched = _page_through_whoosh(reader, query, filters, request, parsed, term_docs)
+        return _page_through_whoosh(reader, query, filters, request, parsed, term_docs)
+    return _page_from(reader, query, found, request, parsed), found.mask
 
-    def count(corrected: Query) -> int:
-        try:
-            return int(postings.matches(reader.searcher, reader.version, corrected).mask.sum())
-        except Unsupported:
-            return len(term_docs.matching(reader.searcher, corrected, reader.version))
 
-    facets = {name: facet.counts(matched) for name, facet in reader.facets.items()}
-    for name, pairs in facets.items():
+def _facets(
+    reader: Reader, matched: npt.NDArray[np.bool_]
+) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Return each facet's (value, count) pairs: years newest first, others most matches first."""
+    facets = {}
+    for name, facet in reader.facets.items():
+        pairs = facet.counts(matched)
         pairs.sort(
             key=(lambda kv: kv[0]) if name == "year" else (lambda kv: (-kv[1], kv[0])),
             reverse=name == "year",
         )
-    total = int(matched.sum())
-    suggestion = (
-        suggest(reader.searcher, parsers, request, parsed, total, count) if parsed else None
-    )
-    version = f"{reader.build.name}/{reader.generation}"
-    kept_facets = {name: tuple(pairs) for name, pairs in facets.items()}
-    return SearchResults(request, total, hits, kept_facets, suggestion, version)
+        facets[name] = tuple(pairs)
+    return facets
 
 
 def _page_from(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -49,17 +50,35 @@ def _configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
     settings.check(app.config)
     instance = Path(app.instance_path)
+    if _uses_instance_folder(app.config):
+        # Owner only from the start (a umask can narrow a mode, never widen it): the folder
+        # holds the database, the secret key, the index and, in development, every email.
+        instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
-        instance.mkdir(parents=True, exist_ok=True)
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'portal.sqlite3'}"
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _development_secret_key(instance / "secret_key")
 
 
+def _uses_instance_folder(config: Mapping[str, Any]) -> bool:
+    """Return whether a setting left unset puts something in the instance folder."""
+    defaults_inside = ("DATABASE_URL", "SECRET_KEY", "INDEX_DIR")
+    folder_mail = not config["SMTP_HOST"] and not config["MAIL_DIR"]
+    return folder_mail or any(not config[name] for name in defaults_inside)
+
+
 def _development_secret_key(path: Path) -> str:
     """Return the development secret key kept in the instance folder, making it once."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # Written to a private file of our own, then linked into place: the key is never
+        # readable by others, and a second process starting at once never reads half of it.
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            out.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            draft.unlink()
     return path.read_text().strip()

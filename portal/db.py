@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import logging
+import contextlib
+import os
 import sqlite3
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-log = logging.getLogger(__name__)
+from portal.logs import private_logger
+
+log = private_logger(__name__)
 
 _EXTENSION = "portal.db"
 # Execution option marking a transaction that will write: on SQLite it begins IMMEDIATE.
@@ -159,7 +163,20 @@ def _first_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}"
 
 
+def _create_private_database_file(database: str | None) -> None:
+    """Create a missing SQLite file readable by its owner only; SQLite would make it 0644."""
+    # SQLite gives the -wal and -shm files the database file's mode, so they are private too.
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.is_dir() and not path.exists():
+        with contextlib.suppress(FileExistsError):  # another process created it meanwhile
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _create_engine(url: str, config: dict[str, Any]) -> Engine:
+    # hide_parameters: a failed statement's error (and so any log line quoting it) shows
+    # the SQL but not its values, which include subscribers' addresses.
     engine = _create_sqlite_engine(url, config) if url.startswith("sqlite") else _server_engine(url)
     # Registered last, so it runs only once the connection is configured and usable.
     event.listen(engine, "connect", lambda _dbapi, _record: OUTAGE.connected())
@@ -173,11 +190,12 @@ def _server_engine(url: str) -> Engine:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
     # pre_ping tests a pooled connection before lending it out (one round trip); after a
     # restart it finds the dead ones and reconnects, so no request fails on a stale one.
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True)
 
 
 def _create_sqlite_engine(url: str, config: dict[str, Any]) -> Engine:
-    engine = create_engine(url)
+    _create_private_database_file(make_url(url).database)
+    engine = create_engine(url, hide_parameters=True)
     busy_timeout = int(config["SQLITE_BUSY_TIMEOUT_MS"])
 
     @event.listens_for(engine, "connect")

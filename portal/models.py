@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed")
-OUTBOX_STATUSES = ("queued", "sent")
+OUTBOX_STATUSES = ("queued", "sent", "failed")
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -170,6 +170,11 @@ class Link(Base):
         return link_anchor(self.section, self.position)
 
 
+def utc(value: dt.datetime) -> dt.datetime:
+    """Return a time in UTC; a naive time is taken to be UTC already (SQLite returns those)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """A timezone-aware UTC datetime, also on SQLite (which hands back naive values)."""
 
@@ -189,9 +194,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         self, value: dt.datetime | None, dialect: Dialect
     ) -> dt.datetime | None:
         """Return an aware UTC datetime."""
-        if value is None:
-            return None
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return None if value is None else utc(value)
 
 
 class Subscriber(Base):

@@ -1,7 +1,9 @@
 """The one adapter between the portal and the `index` library.
 
 It turns database editions into index documents, drives the index lifecycle for
-the CLI, and answers searches for the views. Web requests only ever read.
+the CLI, and answers searches for the views. Web requests only ever read. Nothing else
+in the portal imports `index`: the names below are the index's vocabulary the views,
+the commands and the health report use.
 """
 
 from __future__ import annotations
@@ -16,9 +18,44 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 import index
-from portal import revision
-from portal.importing import inline
+from index import (
+    SCHEMA_VERSION,
+    Hit,
+    IndexBusy,
+    IndexSummary,
+    IndexUnavailable,
+    QueryError,
+    SearchRequest,
+    SearchResults,
+    Sort,
+)
+from portal import paragraphs, revision
 from portal.models import Edition, Link, Source, Theme
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Hit",
+    "IndexBusy",
+    "IndexSummary",
+    "IndexUnavailable",
+    "QueryError",
+    "SearchRequest",
+    "SearchResults",
+    "Sort",
+    "catch_up",
+    "check_index",
+    "facet_names",
+    "get_search_index",
+    "highlight_param",
+    "highlight_terms",
+    "index_behind",
+    "index_folder",
+    "index_summary",
+    "marked",
+    "paragraph_html",
+    "rebuild_index",
+    "update_index",
+]
 
 BATCH = 200
 
@@ -28,6 +65,11 @@ def index_folder(app: Flask | None = None) -> Path:
     app = app or current_app
     configured = app.config["INDEX_DIR"]
     return Path(configured) if configured else Path(app.instance_path) / "index"
+
+
+def index_summary() -> IndexSummary:
+    """Return what the live index holds and when it was written; raise IndexUnavailable."""
+    return index.summary(index_folder())
 
 
 def get_search_index() -> index.SearchIndex:
@@ -45,7 +87,7 @@ def _document(edition: Edition) -> index.EditionDocument:
         title=edition.title,
         date=edition.date,
         highlights=tuple(edition.highlights),
-        intro=tuple(inline.plain_text(p) for p in edition.intro),
+        intro=tuple(paragraphs.plain_text(p) for p in edition.intro),
         themes=tuple(theme.slug for theme in edition.themes),
         content_hash=edition.content_hash,
         links=tuple(_link_document(link) for link in edition.links),
@@ -57,7 +99,7 @@ def _link_document(link: Link) -> index.LinkDocument:
         section=link.section,
         position=link.position,
         headline=link.headline,
-        blurb=tuple(inline.plain_text(p) for p in link.blurb),
+        blurb=tuple(paragraphs.plain_text(p) for p in link.blurb),
         link_text=link.link_text,
         source=link.source.name,
         source_slug=link.source.slug,
@@ -173,7 +215,7 @@ def marked(text: str, terms: frozenset[str] | None = None) -> str | Markup:
 def paragraph_html(paragraph: str, terms: frozenset[str] | None = None) -> Markup:
     """Return a stored intro or blurb paragraph as HTML: escaped text, its links as <a href>."""
     parts = []
-    for run in inline.runs(paragraph):
+    for run in paragraphs.runs(paragraph):
         text = escape(marked(run.text, terms))
         parts.append(Markup('<a href="{}">{}</a>').format(run.url, text) if run.url else text)
     return Markup("").join(parts)

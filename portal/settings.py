@@ -78,10 +78,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EDITIONS_PER_PAGE", 20, "Editions per page of the archive and of a theme's page."),
     Setting("LINKS_PER_PAGE", 30, "Links per page of a source's page."),
     Setting(
+        "SITEMAP_LIMIT",
+        50_000,
+        "Most URLs in one sitemap file (the protocol's maximum, 1 to 50000). With more pages, "
+        "`/sitemap.xml` is a sitemap index of parts `/sitemap-1.xml`, `/sitemap-2.xml`, ...",
+    ),
+    Setting(
         "BASE_URL",
         "http://127.0.0.1:8000",
         "The public address of the site (scheme, host and port, no path): the start of "
         "every absolute URL in emails, feeds, the sitemap, canonical links and Open Graph tags.",
+    ),
+    Setting(
+        "FEED_URL",
+        None,
+        "The RSS or Atom feed of the site where editions are published: `flask editions sync` "
+        "reads it when given no URL, and `make run` syncs it before serving (a feed out of "
+        "reach is a warning, not a failed start).",
     ),
     Setting(
         "INDEX_DIR",
@@ -150,6 +163,13 @@ SETTINGS: tuple[Setting, ...] = (
         "mailbox right after a request).",
     ),
     Setting(
+        "OUTBOX_MAX_ATTEMPTS",
+        10,
+        "Delivery attempts per email before it is given up as `failed` (waits between them "
+        "double from 1 minute: 10 attempts span about 4 hours). `flask outbox status` lists "
+        "failed mail; `flask outbox retry` queues it again.",
+    ),
+    Setting(
         "MAIL_DIR",
         None,
         "Where mail goes when no SMTP host is set. Unset: `instance/mail/`.",
@@ -187,15 +207,30 @@ class ConfigurationError(ValueError):
     """A setting that makes the portal unsafe or unable to start; the message says which."""
 
 
+# Whole-number settings and the values they may take (None: no upper bound).
+_RANGES: dict[str, tuple[int, int | None]] = {
+    "PROXY_HOPS": (0, None),
+    "PAGE_MAX_AGE": (0, None),
+    "OUTBOX_MAX_ATTEMPTS": (1, None),
+    "SITEMAP_LIMIT": (1, 50_000),  # the sitemap protocol's limit per file
+}
+
+
+def _check_range(name: str, value: int, low: int, high: int | None) -> None:
+    if high is None and value < low:
+        raise ConfigurationError(f"PORTAL_{name} must be {low} or more, not {value!r}")
+    if high is not None and not low <= value <= high:
+        raise ConfigurationError(f"PORTAL_{name} must be from {low} to {high}, not {value!r}")
+
+
 def check(config: Mapping[str, Any]) -> None:
     """Raise ConfigurationError for an unknown environment, a negative number, or no secret in production."""
     if config["ENV"] not in ENVIRONMENTS:
         raise ConfigurationError(
             f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {config['ENV']!r}"
         )
-    for name in ("PROXY_HOPS", "PAGE_MAX_AGE"):
-        if int(config[name]) < 0:
-            raise ConfigurationError(f"PORTAL_{name} must be 0 or more, not {config[name]!r}")
+    for name, (low, high) in _RANGES.items():
+        _check_range(name, int(config[name]), low, high)
     if config["ENV"] == "production" and not config["SECRET_KEY"]:
         raise ConfigurationError(
             "PORTAL_SECRET_KEY is not set. In production (PORTAL_ENV=production) the portal "

@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-import index
 from portal import search
 from portal.commands.subscribers import outbox_cli, subscribers_cli
 from portal.db import get_engine, get_session, write_transaction
 from portal.demo.editions import write_demo_archive
-from portal.importing import feed_sync
-from portal.importing.catalogue import ThemeEntry, load_catalogue
+from portal.importing import (
+    Bar,
+    DocumentOutcome,
+    EditionFileError,
+    ImportReport,
+    Problem,
+    ThemeEntry,
+    detect_form,
+    feed_sync,
+    import_documents,
+    import_paths,
+    load_catalogue,
+    parse_document,
+)
 from portal.importing.files import collect_edition_files
 from portal.importing.formats.markdown import render_markdown
-from portal.importing.formats.published import parse_published
-from portal.importing.records import DocumentOutcome, EditionFileError, Problem
-from portal.importing.run import ImportReport, import_documents, validate_files, write_editions
 from portal.importing.store import all_edition_exports
 from portal.tagging.apply import ApplyReport, apply_proposals
 from portal.tagging.suggest import Survey, UntaggedLink, survey_files
@@ -77,36 +86,38 @@ def _catalogue() -> list[ThemeEntry]:
 @click.option("--strict", is_flag=True, help="Reject an edition whose import dropped anything.")
 def import_command(paths: tuple[Path, ...], date: dt.datetime | None, strict: bool) -> None:
     """Import editions: WordPress pages, RSS/Atom feeds, WordPress exports, Markdown, plain text."""
-    files, missing = collect_edition_files(list(paths))
-    catalogue = _catalogue()
-    with click.progressbar(length=len(files), label="Checking ", hidden=len(files) < 10) as bar:
-        good, report = validate_files(
-            files, {t.slug for t in catalogue}, date and date.date(), bar.update, strict=strict
-        )
-    with click.progressbar(good, label="Importing", hidden=len(good) < 10) as editions:
-        write_editions(editions, catalogue, report)
-    if report.changed_slugs:
-        _update_index()
-    _finish(report, missing)
+    report = import_paths(
+        list(paths), _catalogue(), date=date and date.date(), strict=strict, stages=_bar
+    )
+    _finish(report)
 
 
-def _finish(report: ImportReport, missing: list[Problem]) -> None:
+def _bar(label: str, length: int) -> AbstractContextManager[Bar]:
+    return click.progressbar(length=length, label=label, hidden=length < 10)
+
+
+def _finish(report: ImportReport) -> None:
+    if report.changed_slugs and not report.index_problem:
+        changed, removed = report.reindexed
+        click.echo(f"Search index: {changed} editions re-indexed, {removed} removed.")
     for skipped in report.skipped:
         click.echo(f"skipped: {skipped}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
-    for problem in missing + report.problems:
+    for problem in report.missing + report.problems:
         click.echo(f"error: {problem}", err=True)
     click.echo(f"Imported: {report.summary()}.")
-    if report.rejected or missing:
-        failed = report.rejected + len(missing)
+    if report.rejected or report.missing:
+        failed = report.rejected + len(report.missing)
         raise click.ClickException(
             f"{failed} path(s) not imported; fix the lines above and import again."
         )
+    if report.index_problem:
+        raise click.ClickException(report.index_problem)
 
 
 @editions_cli.command("sync")
-@click.argument("url")
+@click.argument("url", required=False)
 @click.option(
     "--pages",
     default=1,
@@ -115,8 +126,29 @@ def _finish(report: ImportReport, missing: list[Problem]) -> None:
     help="Also follow WordPress's ?paged=2, 3, ... to backfill older editions.",
 )
 @click.option("--strict", is_flag=True, help="Reject an edition whose import dropped anything.")
-def sync_command(url: str, pages: int, strict: bool) -> None:
-    """Import new and changed editions from the site's RSS or Atom feed at URL."""
+@click.option(
+    "--warn-only",
+    is_flag=True,
+    help="Anything that goes wrong is a warning and exit 0 (for start-up, as in `make run`).",
+)
+def sync_command(url: str | None, pages: int, strict: bool, warn_only: bool) -> None:
+    """Import new and changed editions from the site's RSS or Atom feed at URL
+    (default: PORTAL_FEED_URL)."""
+    url = url or current_app.config["FEED_URL"]
+    if not url:
+        if warn_only:
+            click.echo("No feed to sync: PORTAL_FEED_URL is not set.")
+            return
+        raise click.UsageError("give the feed's URL, or set PORTAL_FEED_URL.")
+    try:
+        _sync(url, pages, strict)
+    except click.ClickException as error:
+        if not warn_only:
+            raise
+        click.echo(f"warning: {error.format_message()} (the portal serves what it holds)", err=True)
+
+
+def _sync(url: str, pages: int, strict: bool) -> None:
     first = _fetch(url, feed_sync.feed_state(get_session(), url))
     if first.status == 304:
         click.echo(f"feed {url}: 304 not modified, nothing imported.")
@@ -130,12 +162,10 @@ def sync_command(url: str, pages: int, strict: bool) -> None:
             break
         outcomes.append(outcome)
     report = import_documents(outcomes, _catalogue(), strict=strict)
-    if report.changed_slugs:
-        _update_index()
     with write_transaction() as session:
         feed_sync.remember(session, url, first)
     click.echo(f"feed {url}: {len(outcomes)} page(s) read.")
-    _finish(report, [])
+    _finish(report)
 
 
 def _fetch(url: str, state: feed_sync.FeedState | None) -> feed_sync.Fetched:
@@ -149,10 +179,9 @@ def _parse(url: str, fetched: feed_sync.Fetched) -> DocumentOutcome:
     """Parse one fetched page; a 404 page is an empty outcome, a page that is no feed an error."""
     if fetched.body is None:
         return DocumentOutcome(Path(url))
-    outcome = parse_published(fetched.body, Path(url))
-    if outcome is None:
+    if detect_form(fetched.body) != "feed":
         raise click.ClickException(f"feed {url}: not an RSS or Atom feed")
-    return outcome
+    return parse_document(fetched.body, Path(url))
 
 
 @editions_cli.command("export")
@@ -180,7 +209,7 @@ def demo_command(count: int, folder: Path) -> None:
 def _update_index() -> None:
     try:
         changed, removed = search.update_index(get_session())
-    except index.IndexBusy as error:
+    except search.IndexBusy as error:
         raise click.ClickException(f"{error}; run `flask index update` when it is done.") from None
     click.echo(f"Search index: {len(changed)} editions re-indexed, {len(removed)} removed.")
 
@@ -193,7 +222,7 @@ def index_rebuild_command() -> None:
     with click.progressbar(length=total, label="Indexing", hidden=total < 10) as bar:
         try:
             count = search.rebuild_index(session, bar.update)
-        except index.IndexBusy as error:
+        except search.IndexBusy as error:
             raise click.ClickException(str(error)) from None
     click.echo(
         f"Search index rebuilt: {total} editions, {count} documents, in {search.index_folder()}."
@@ -211,7 +240,7 @@ def index_check_command() -> None:
     """Compare the index with the database; exit 1 when they disagree."""
     try:
         problems = search.check_index(get_session())
-    except index.IndexUnavailable as error:
+    except search.IndexUnavailable as error:
         raise click.ClickException(str(error)) from None
     if problems:
         raise click.ClickException("the index disagrees with the database: " + "; ".join(problems))

@@ -1,0 +1,28 @@
+"""Bringing editions in: read them, check them all, write each, re-index what changed.
+
+Data flows one way. `formats` parses a document, told apart by content, into records;
+`run` checks every record against the theme catalogue before anything is written, then
+writes each edition in its own transaction through `store`, then has the search adapter
+re-index what changed. `import_paths` (files and folders) and `import_documents`
+(documents parsed by the caller, such as a feed `feed_sync` fetched) do all of it: the
+command line calls nothing else to import.
+"""
+
+from portal.importing.catalogue import ThemeEntry, load_catalogue
+from portal.importing.formats import detect_form, parse_document
+from portal.importing.records import DocumentOutcome, EditionFileError, Problem
+from portal.importing.run import Bar, ImportReport, import_documents, import_paths
+
+__all__ = [
+    "Bar",
+    "DocumentOutcome",
+    "EditionFileError",
+    "ImportReport",
+    "Problem",
+    "ThemeEntry",
+    "detect_form",
+    "import_documents",
+    "import_paths",
+    "load_catalogue",
+    "parse_document",
+]

@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from portal.importing.formats import decode_text, parse_document, parse_edition
 from portal.importing.formats.edition import MAX_FILE_BYTES
-from portal.importing.formats.markdown import parse_markdown
-from portal.importing.formats.plaintext import parse_plaintext
-from portal.importing.formats.published import PUBLISHED_SUFFIXES, detect_form, parse_published
-from portal.importing.formats.wxr import parse_wxr
 from portal.importing.records import DocumentOutcome, EditionFileError, ParsedEdition, Problem
 
-EDITION_SUFFIXES = (".md", ".markdown", ".txt", *PUBLISHED_SUFFIXES)
+# What a folder yields; a file named on the command line is read whatever its name.
+EDITION_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".xml", ".rss", ".atom")
 
 
 def collect_edition_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
@@ -41,11 +39,8 @@ def _is_edition_file(path: Path) -> bool:
 
 
 def read_edition_file(path: Path, date: dt.date | None = None) -> ParsedEdition:
-    """Read one edition file, Markdown or plain text (told apart by a leading '---')."""
-    text = read_edition_text(path)
-    if is_markdown(text):
-        return parse_markdown(text, path)
-    return parse_plaintext(text, path, date)
+    """Read one edition file written as Markdown or plain text, or raise EditionFileError."""
+    return parse_edition(read_edition_text(path), path, date)
 
 
 def read_edition_document(path: Path, date: dt.date | None = None) -> DocumentOutcome:
@@ -55,24 +50,11 @@ def read_edition_document(path: Path, date: dt.date | None = None) -> DocumentOu
             message = f"too large (the limit is {MAX_FILE_BYTES:,} bytes)"
             return DocumentOutcome(path, rejected=[Problem(path, None, message)])
         with path.open("rb") as stream:
-            head = stream.read(8192)
+            return parse_document(stream, path, date)
     except OSError as error:
         return DocumentOutcome(
             path, rejected=[Problem(path, None, f"cannot read it: {error.strerror}")]
         )
-    form = detect_form(head)
-    if form == "wxr":
-        # Streamed from the file: an export of the whole back catalogue is never held whole.
-        with path.open("rb") as stream:
-            return parse_wxr(stream, path)
-    if form is not None:
-        outcome = parse_published(path.read_bytes(), path)
-        if outcome is not None:
-            return outcome
-    try:
-        return DocumentOutcome(path, editions=[read_edition_file(path, date)])
-    except EditionFileError as error:
-        return DocumentOutcome(path, rejected=error.problems, one_file=True)
 
 
 def is_markdown(text: str) -> bool:
@@ -86,9 +68,4 @@ def read_edition_text(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as error:
         raise EditionFileError([Problem(path, 0, f"cannot read it: {error.strerror}")]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise EditionFileError([Problem(path, line, "not UTF-8 text")]) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return decode_text(raw, path)

@@ -1,21 +1,51 @@
-"""An import run: validate every file first, then write each good one in its own transaction."""
+"""An import run: validate every file first, then write each good one in its own transaction,
+then bring the search index up to date through the search adapter."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.db import write_transaction
+from portal import search
+from portal.db import get_session, write_transaction
 from portal.importing.catalogue import ThemeEntry
-from portal.importing.files import read_edition_document
+from portal.importing.files import collect_edition_files, read_edition_document
 from portal.importing.records import DocumentOutcome, ParsedEdition, Problem, slugify
 from portal.importing.store import EditionWriter, Outcome, SlugTaken, sync_themes
 
 Progress = Callable[[int], None]
+
+
+class Bar(Protocol):
+    """A progress bar: told how many more items are done."""
+
+    def update(self, n_steps: int) -> None: ...
+
+
+# Makes the bar of a stage ("Checking ", "Importing") of so many items; click.progressbar fits.
+Stages = Callable[..., AbstractContextManager[Bar]]
+
+
+class _Quiet:
+    def __enter__(self) -> _Quiet:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+    def update(self, n_steps: int) -> None:
+        """Show nothing."""
+
+
+def quiet(label: str, length: int) -> _Quiet:
+    """Return a progress bar that shows nothing."""
+    return _Quiet()
 
 
 @dataclass
@@ -32,6 +62,11 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     # "'Title' (not an edition)" for published posts without the curated links.
     skipped: list[str] = field(default_factory=list)
+    # Paths named on the command line that do not exist.
+    missing: list[Problem] = field(default_factory=list)
+    # After the writes: editions re-indexed and removed, or why the index was not updated.
+    reindexed: tuple[int, int] = (0, 0)
+    index_problem: str | None = None
 
     def reject(self, problems: list[Problem]) -> None:
         """Count one rejected file and keep what was wrong with it."""
@@ -154,12 +189,31 @@ def same_post(first: ParsedEdition, second: ParsedEdition) -> bool:
     )
 
 
+def import_paths(
+    paths: list[Path],
+    catalogue: list[ThemeEntry],
+    *,
+    date: dt.date | None = None,
+    strict: bool = False,
+    stages: Stages = quiet,
+) -> ImportReport:
+    """Import the edition files named or found in folders: check all, write, re-index."""
+    files, missing = collect_edition_files(paths)
+    slugs = {t.slug for t in catalogue}
+    with stages("Checking ", length=len(files)) as bar:
+        good, report = validate_files(files, slugs, date, bar.update, strict=strict)
+    report.missing = missing
+    with stages("Importing", length=len(good)) as bar:
+        write_editions(good, catalogue, report, bar.update)
+    return reindex(report)
+
+
 def import_files(
     files: list[Path],
     catalogue: list[ThemeEntry],
     date: dt.date | None = None,
 ) -> ImportReport:
-    """Import edition files: all are validated before any is written."""
+    """Check and write edition files, leaving the index alone (for benchmarks and tests)."""
     good, report = validate_files(files, {t.slug for t in catalogue}, date, lambda _n: None)
     write_editions(good, catalogue, report)
     return report
@@ -168,12 +222,22 @@ def import_files(
 def import_documents(
     outcomes: Iterable[DocumentOutcome], catalogue: list[ThemeEntry], *, strict: bool = False
 ) -> ImportReport:
-    """Check and store parse outcomes (pages, feeds, exports); the caller re-indexes.
-
-    After it, call `portal.search.update_index(session)` when `report.changed_slugs`.
-    """
+    """Check, store and re-index parse outcomes (of a fetched feed, or parsed by the caller)."""
     good, report = validate_documents(outcomes, {t.slug for t in catalogue}, strict=strict)
     write_editions(good, catalogue, report)
+    return reindex(report)
+
+
+def reindex(report: ImportReport) -> ImportReport:
+    """Bring the search index up to date with what the import changed; note it in the report."""
+    if not report.changed_slugs:
+        return report
+    try:
+        changed, removed = search.update_index(get_session())
+    except search.IndexBusy as error:
+        report.index_problem = f"{error}; run `flask index update` when it is done."
+        return report
+    report.reindexed = (len(changed), len(removed))
     return report
 
 
@@ -181,6 +245,7 @@ def write_editions(
     editions: Iterable[ParsedEdition],
     catalogue: list[ThemeEntry],
     report: ImportReport,
+    progress: Progress = lambda _n: None,
 ) -> None:
     """Store validated editions, one write transaction each, counting outcomes in the report.
 
@@ -194,22 +259,19 @@ def write_editions(
         try:
             with write_transaction():
                 outcome = writer.save_parsed(parsed)
-        except SlugTaken as error:
-            report.reject([Problem(parsed.path, None, f"{_where(parsed)}{error}")])
-            continue
-        except SQLAlchemyError as error:
-            writer = EditionWriter(session)
-            report.reject(
-                [
-                    Problem(
-                        parsed.path,
-                        None,
-                        f"{_where(parsed)}the database refused it: {error.__class__.__name__}",
-                    )
-                ]
-            )
-            continue
-        _count(report, outcome, parsed.record.slug)
+        except (SlugTaken, SQLAlchemyError) as error:
+            if isinstance(error, SQLAlchemyError):
+                writer = EditionWriter(session)  # its caches may hold rolled-back rows
+            report.reject([Problem(parsed.path, None, f"{_where(parsed)}{_refusal(error)}")])
+        else:
+            _count(report, outcome, parsed.record.slug)
+        progress(1)
+
+
+def _refusal(error: Exception) -> str:
+    if isinstance(error, SlugTaken):
+        return str(error)
+    return f"the database refused it: {error.__class__.__name__}"
 
 
 def _count(report: ImportReport, outcome: Outcome, slug: str) -> None:

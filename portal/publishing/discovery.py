@@ -8,24 +8,47 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from portal.publishing.feeds import timestamp, xml_bytes
 
 SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 OPENSEARCH_NAMESPACE = "http://a9.com/-/spec/opensearch/1.1/"
 OPENSEARCH_TYPE = "application/opensearchdescription+xml"
-# The protocol's limit for one file; past it a sitemap index would be needed.
+# The protocol's limit for one file (and for one index); past it the sitemap is split.
 SITEMAP_LIMIT = 50_000
 
+Page = tuple[str, dt.datetime | None]
 
-def sitemap_document(pages: Iterable[tuple[str, dt.datetime | None]]) -> bytes:
+
+def sitemap_document(pages: Iterable[Page], limit: int = SITEMAP_LIMIT) -> bytes:
     """Return a sitemap listing (absolute URL, last change or None) pairs."""
-    root = ET.Element("urlset", xmlns=SITEMAP_NAMESPACE)
-    for count, (url, lastmod) in enumerate(pages, start=1):
-        if count > SITEMAP_LIMIT:
-            raise ValueError(f"a sitemap holds at most {SITEMAP_LIMIT} URLs")
-        entry = ET.SubElement(root, "url")
+    return _listing("urlset", "url", pages, limit)
+
+
+def sitemap_index_document(parts: Iterable[Page], limit: int = SITEMAP_LIMIT) -> bytes:
+    """Return a sitemap index listing (absolute URL of a part, its last change) pairs."""
+    return _listing("sitemapindex", "sitemap", parts, limit)
+
+
+def sitemap_parts(pages: Sequence[Page], limit: int) -> list[Sequence[Page]]:
+    """Split pages into parts of at most `limit` each; one part when they fit in one file."""
+    if limit < 1:
+        raise ValueError(f"a sitemap part must hold at least one URL, not {limit}")
+    return [pages[start : start + limit] for start in range(0, len(pages), limit)] or [pages]
+
+
+def newest(pages: Iterable[Page]) -> dt.datetime | None:
+    """Return the latest last change among pages, or None when none has one."""
+    return max((lastmod for _url, lastmod in pages if lastmod is not None), default=None)
+
+
+def _listing(root_tag: str, entry_tag: str, entries: Iterable[Page], limit: int) -> bytes:
+    root = ET.Element(root_tag, xmlns=SITEMAP_NAMESPACE)
+    for count, (url, lastmod) in enumerate(entries, start=1):
+        if count > limit:
+            raise ValueError(f"a sitemap or sitemap index holds at most {limit} entries")
+        entry = ET.SubElement(root, entry_tag)
         ET.SubElement(entry, "loc").text = url
         if lastmod is not None:
             ET.SubElement(entry, "lastmod").text = timestamp(lastmod)

@@ -1,7 +1,8 @@
 """Atom and JSON Feed 1.1 documents from plain entries; ElementTree and json do the escaping.
 
 Atom: RFC 4287 (https://www.rfc-editor.org/rfc/rfc4287). JSON Feed:
-https://www.jsonfeed.org/version/1.1/. Neither knows Flask or the database.
+https://www.jsonfeed.org/version/1.1/. Neither knows Flask or a database session; times are
+made UTC by the model's `utc`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
+
+from portal.models import utc
 
 ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -54,11 +57,6 @@ class Feed:
     def updated(self) -> dt.datetime:
         """Return when the newest change to any entry happened."""
         return max((entry.updated for entry in self.entries), default=NEVER)
-
-
-def utc(value: dt.datetime) -> dt.datetime:
-    """Return a time in UTC; a naive time is taken to be UTC already (SQLite returns those)."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def timestamp(value: dt.datetime) -> str:

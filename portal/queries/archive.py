@@ -10,8 +10,15 @@ from typing import Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, extract, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
-from portal.models import ContentRevision, Edition, Link, Theme, edition_themes, link_themes
-from portal.publishing.feeds import utc
+from portal.models import (
+    ContentRevision,
+    Edition,
+    Link,
+    Theme,
+    edition_themes,
+    link_themes,
+    utc,
+)
 
 T = TypeVar("T")
 

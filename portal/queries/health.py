@@ -13,18 +13,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-import index
 from portal.db import get_session
+from portal.logs import private_logger
 from portal.queries import archive
-from portal.search import index_folder
+from portal.search import SCHEMA_VERSION, IndexUnavailable, index_folder, index_summary
 
-log = logging.getLogger(__name__)
+log = private_logger(__name__)
 
 
 def report() -> dict[str, Any]:
@@ -56,14 +55,14 @@ def _database() -> tuple[dict[str, Any], int | None]:
 
 def _index() -> tuple[dict[str, Any], int | None]:
     folder = index_folder()
-    wanted = index.SCHEMA_VERSION
+    wanted = SCHEMA_VERSION
     state: dict[str, Any] = {"ok": False, "present": (folder / "current").is_file()}
     state |= {"readable": False, "expected_schema_version": wanted}
     if not state["present"]:
         return state, None
     try:
-        found = index.summary(folder)
-    except index.IndexUnavailable as error:
+        found = index_summary()
+    except IndexUnavailable as error:
         log.error("health check: the search index is unusable: %s", error)
         return state, None
     state |= {

@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
+import re
 import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask import Flask, current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import get_session, write_transaction
+from portal.logs import private_logger
 from portal.models import OutboxMessage, Subscriber
+from portal.subscriptions.clock import database_now
 from portal.subscriptions.mail import envelope_sender
 from portal.subscriptions.transport import Transport, transport_from_config
 
-log = logging.getLogger(__name__)
+# Log lines name messages by id, never by address: an address is personal data, and logs
+# outlive `flask subscribers forget`.
+log = private_logger(__name__)
 
 # A sender owns a claimed message this long; if it dies, the claim runs out and the
-# message is sent by the next `flask outbox send` (at least once, never lost).
+# message is sent by the next `flask outbox send` (at least once, never lost). Claims and
+# retry times are the database's clock (`database_now`), so hosts whose clocks disagree
+# neither take over each other's messages nor send them early.
 CLAIM = dt.timedelta(minutes=10)
 LONGEST_WAIT = dt.timedelta(hours=6)
 
@@ -50,8 +56,8 @@ def queue(
         status="queued",
         attempts=0,
         created_at=now,
-        next_attempt_at=now,
-        claimed_until=now + CLAIM,
+        next_attempt_at=database_now(),
+        claimed_until=database_now(CLAIM.total_seconds()),
     )
     session.add(row)
     session.flush()
@@ -84,8 +90,10 @@ def attempt(transport: Transport, message_id: int) -> bool:
     try:
         transport.send(sender, recipient, data)
     except (OSError, smtplib.SMTPException) as error:
-        _record_failure(message_id, describe(error))
-        log.warning("mail %s to %s not sent, left queued: %s", message_id, recipient, error)
+        # SMTP errors and replies often quote the recipient; keep it out of logs and status.
+        reason = re.sub(re.escape(recipient), "the recipient", describe(error), flags=re.IGNORECASE)
+        outcome = _record_failure(message_id, reason)
+        log.warning("mail %s not sent, %s: %s", message_id, outcome, reason)
         return False
     _record_success(message_id)
     return True
@@ -105,7 +113,7 @@ def _record_success(message_id: int) -> None:
         row = session.get(OutboxMessage, message_id)
         if row is not None:
             row.status = "sent"
-            row.sent_at = utcnow()
+            row.sent_at = database_now()
             row.attempts += 1
             row.claimed_until = None
             row.last_error = None
@@ -113,22 +121,30 @@ def _record_success(message_id: int) -> None:
             row.message = ""
 
 
-def _record_failure(message_id: int, error: str) -> None:
-    now = utcnow()
+def _record_failure(message_id: int, error: str) -> str:
+    """Count a failed attempt; past the cap the message is `failed`. Return what happens next."""
+    most = int(current_app.config["OUTBOX_MAX_ATTEMPTS"])
     with write_transaction() as session:
         row = session.get(OutboxMessage, message_id)
-        if row is not None:
-            row.attempts += 1
-            row.next_attempt_at = now + retry_delay(row.attempts)
-            row.claimed_until = None
-            row.last_error = error[:1000]
+        if row is None:
+            return "forgotten meanwhile"
+        row.attempts += 1
+        row.claimed_until = None
+        row.last_error = error[:1000]
+        if row.attempts >= most:
+            row.status = "failed"
+            return f"given up after {row.attempts} attempts (`flask outbox retry` sends it again)"
+        wait = retry_delay(row.attempts)
+        row.next_attempt_at = database_now(wait.total_seconds())
+        return f"left queued, next attempt in {int(wait.total_seconds())} s"
 
 
-def claim_next(after_id: int, now: dt.datetime) -> int | None:
-    """Claim the next message due for sending with an id above `after_id`."""
+def claim_next(after_id: int) -> int | None:
+    """Claim the next message due for sending with an id above `after_id`, by the database's clock."""
+    now = database_now()
     with write_transaction() as session:
-        row = session.scalars(
-            select(OutboxMessage)
+        message_id = session.scalars(
+            select(OutboxMessage.id)
             .where(
                 OutboxMessage.status == "queued",
                 OutboxMessage.id > after_id,
@@ -139,10 +155,13 @@ def claim_next(after_id: int, now: dt.datetime) -> int | None:
             .limit(1)
             .with_for_update(skip_locked=True)
         ).first()
-        if row is None:
+        if message_id is None:
             return None
-        row.claimed_until = now + CLAIM
-        return row.id
+        claim = database_now(CLAIM.total_seconds())
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id).values(claimed_until=claim)
+        )
+        return message_id
 
 
 @dataclass(frozen=True)
@@ -157,7 +176,7 @@ def send_due(transport: Transport) -> SendReport:
     """Send every message that is due, each once, in the order they were queued."""
     sent = failed = 0
     last_id = 0
-    while (message_id := claim_next(last_id, utcnow())) is not None:
+    while (message_id := claim_next(last_id)) is not None:
         last_id = message_id
         if attempt(transport, message_id):
             sent += 1
@@ -168,17 +187,18 @@ def send_due(transport: Transport) -> SendReport:
 
 @dataclass(frozen=True)
 class OutboxStatus:
-    """The queue at a glance, and the messages that have failed at least once."""
+    """The queue at a glance, by the database's clock, and every message that has failed."""
 
-    sent: int
-    queued: int
+    now: dt.datetime
+    counts: dict[str, int]
     due: int
     failing: list[OutboxMessage]
 
 
-def outbox_status(now: dt.datetime) -> OutboxStatus:
-    """Return counts of sent, queued and due messages, and the queued ones that failed."""
+def outbox_status() -> OutboxStatus:
+    """Return counts by status, how many queued are due, and the messages that failed."""
     session = get_session()
+    now = session.scalar(select(database_now())) or utcnow()
     counts = dict(
         session.execute(
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
@@ -191,7 +211,27 @@ def outbox_status(now: dt.datetime) -> OutboxStatus:
     )
     failing = session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.status == "queued", OutboxMessage.attempts > 0)
+        .where(OutboxMessage.status != "sent", OutboxMessage.attempts > 0)
         .order_by(OutboxMessage.id)
     ).all()
-    return OutboxStatus(counts.get("sent", 0), counts.get("queued", 0), due or 0, list(failing))
+    return OutboxStatus(now, counts, due or 0, list(failing))
+
+
+def requeue_failed(ids: Sequence[int] | None) -> int:
+    """Put failed messages (these ids, or all when None) back in the queue, due now."""
+    with write_transaction() as session:
+        chosen = OutboxMessage.status == "failed"
+        if ids is not None:
+            found = set(
+                session.scalars(select(OutboxMessage.id).where(chosen, OutboxMessage.id.in_(ids)))
+            )
+            if missing := sorted(set(ids) - found):
+                raise LookupError(", ".join(f"#{n}" for n in missing))
+            chosen = chosen & OutboxMessage.id.in_(ids)
+        again = update(OutboxMessage).where(chosen)
+        result = session.execute(
+            again.values(
+                status="queued", attempts=0, next_attempt_at=database_now(), claimed_until=None
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

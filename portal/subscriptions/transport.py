@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import logging
+import os
 import smtplib
 import ssl
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any, Protocol
 
-log = logging.getLogger(__name__)
+from portal.logs import private_logger
+
+log = private_logger(__name__)
 
 TLS_MODES = ("starttls", "ssl", "none")
 
@@ -57,13 +61,33 @@ class FolderTransport:
     folder: Path
 
     def send(self, sender: str, recipient: str, message: bytes) -> None:
-        """Write the message to a new file in the folder."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        """Write the message to a new file in the folder, readable by its owner only."""
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.folder / f"{uuid.uuid4().hex}.eml"
-        path.write_bytes(message)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write(message)
         # A warning, so it shows under gunicorn's default logging and a production
-        # server that lost its PORTAL_SMTP_HOST says so loudly.
-        log.warning("No SMTP host configured: mail to %s written to %s", recipient, path)
+        # server that lost its PORTAL_SMTP_HOST says so loudly. The file, not the address:
+        # logs outlive `flask subscribers forget`.
+        log.warning("No SMTP host configured: mail written to %s", path)
+
+
+def erase_mail_files(folder: Path, address: str) -> int:
+    """Delete the .eml files in `folder` addressed to `address`; return how many."""
+    erased = 0
+    for path in sorted(folder.glob("*.eml")):
+        with path.open("rb") as file:
+            headers = BytesHeaderParser().parse(file)
+        fields = [str(value) for name in ("To", "Cc") for value in headers.get_all(name, [])]
+        if any(found.lower() == address for _name, found in getaddresses(fields)):
+            path.unlink(missing_ok=True)
+            erased += 1
+    return erased
+
+
+def mail_folder(config: Mapping[str, Any], instance_path: str) -> Path:
+    """Return the folder the folder transport writes to: MAIL_DIR, else instance/mail."""
+    return Path(config["MAIL_DIR"] or Path(instance_path) / "mail")
 
 
 def check_mail_settings(config: Mapping[str, Any]) -> None:
@@ -77,7 +101,7 @@ def check_mail_settings(config: Mapping[str, Any]) -> None:
 def transport_from_config(config: Mapping[str, Any], instance_path: str) -> Transport:
     """Return the SMTP transport when a host is set, else the folder transport."""
     if not config["SMTP_HOST"]:
-        return FolderTransport(Path(config["MAIL_DIR"] or Path(instance_path) / "mail"))
+        return FolderTransport(mail_folder(config, instance_path))
     return SmtpTransport(
         host=config["SMTP_HOST"],
         port=int(config["SMTP_PORT"]),

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from flask import Blueprint, Response, current_app, send_from_directory
+from flask import Blueprint, Response, abort, current_app, send_from_directory
 
 from portal.caching import cached_page
 from portal.db import get_session
 from portal.publishing.discovery import (
     OPENSEARCH_TYPE,
+    Page,
+    newest,
     opensearch_document,
     robots_text,
     sitemap_document,
+    sitemap_index_document,
+    sitemap_parts,
 )
 from portal.queries import sitemap as sitemap_queries
 from portal.queries.sitemap import Lastmod
@@ -26,8 +30,28 @@ SEARCH_DESCRIPTION = "Search every PRODUCTHEAD edition and curated link."
 @bp.get("/sitemap.xml")
 @cached_page
 def sitemap() -> Response:
-    """Return the sitemap: home, lists, every edition, theme and source, with last changes."""
-    return Response(sitemap_document(_pages()), content_type="application/xml; charset=utf-8")
+    """Return the sitemap, or past `SITEMAP_LIMIT` pages a sitemap index of its parts."""
+    limit = current_app.config["SITEMAP_LIMIT"]
+    parts = sitemap_parts(list(_pages()), limit)
+    if len(parts) == 1:
+        return _xml(sitemap_document(parts[0], limit))
+    # https://www.sitemaps.org/protocol.html#index: each part listed with its newest change.
+    index = [
+        (absolute_url("discovery.sitemap_part", part=number), newest(pages))
+        for number, pages in enumerate(parts, start=1)
+    ]
+    return _xml(sitemap_index_document(index))
+
+
+@bp.get("/sitemap-<int:part>.xml")
+@cached_page
+def sitemap_part(part: int) -> Response:
+    """Return one part of a split sitemap; 404 when the sitemap is not split or has no such part."""
+    limit = current_app.config["SITEMAP_LIMIT"]
+    parts = sitemap_parts(list(_pages()), limit)
+    if len(parts) == 1 or not 1 <= part <= len(parts):
+        abort(404)
+    return _xml(sitemap_document(parts[part - 1], limit))
 
 
 @bp.get("/robots.txt")
@@ -57,7 +81,11 @@ def favicon() -> Response:
     return send_from_directory(folder, "favicon.ico", mimetype="image/vnd.microsoft.icon")
 
 
-def _pages() -> Iterator[Lastmod]:
+def _xml(document: bytes) -> Response:
+    return Response(document, content_type="application/xml; charset=utf-8")
+
+
+def _pages() -> Iterator[Page]:
     session = get_session()
     editions = sitemap_queries.edition_lastmods(session)
     newest = max((updated for _slug, updated in editions), default=None)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from portal.db import OUTAGE, database_unavailable, get_session
+from portal.logs import private_logger
 from portal.queries import archive
 
-log = logging.getLogger(__name__)
+log = private_logger(__name__)
 
 MESSAGES = {
     400: "The request could not be understood.",

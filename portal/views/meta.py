@@ -7,8 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app, request, url_for
 
-from portal.models import Edition, Link
-from portal.publishing.feeds import utc
+from portal.models import Edition, Link, utc
 
 SITE_NAME = "PRODUCTHEAD"
 EDITOR = "Jock Busuttil"

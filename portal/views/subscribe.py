@@ -46,8 +46,9 @@ from portal.views import errors
 
 bp = Blueprint("subscribe", __name__)
 
-# The compact form on cacheable pages sends its address here by GET; more than an address
-# can hold is cut, and the full form's validation says what is wrong with the rest.
+# The compact form on cacheable pages POSTs its address to `signup_continue` (a GET would
+# put it in URLs, access logs and browser history); more than an address can hold is cut,
+# and the full form's validation says what is wrong with the rest.
 MAX_PREFILL = 320
 
 
@@ -56,6 +57,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     # RFC 8058: a mail provider's one-click POST carries no cookie and no CSRF token.
     app.extensions["csrf"].exempt(unsubscribe)
+    # The compact form sits on cached pages, the same for everyone, so it has no token. Its
+    # POST changes nothing: it shows the full form, whose own POST checks the CSRF token.
+    app.extensions["csrf"].exempt(signup_continue)
     signup_limit = get_limiter(app).shared_limit(app.config["SIGNUP_RATE_LIMIT"], scope="signup")
     for endpoint in LIMITED_ENDPOINTS:
         # Flask-Limiter checks a decorated limit in the view's wrapper, so swap it in.
@@ -79,9 +83,15 @@ def never_cache(response: Response) -> Response:
 
 @bp.get("/subscribe")
 def signup_page() -> str:
-    """Show the sign-up form, its address filled in from the compact form's `?email=`."""
-    typed = request.args.get("email", "").strip()[:MAX_PREFILL]
-    form = SignupForm(data={"email": typed} if typed else None)
+    """Show the sign-up form."""
+    return render_template("subscribe/subscribe.html", form=SignupForm())
+
+
+@bp.post("/subscribe/continue")
+def signup_continue() -> str:
+    """Show the sign-up form filled in with the address the compact form sent."""
+    typed = request.form.get("email", "").strip()[:MAX_PREFILL]
+    form = SignupForm(formdata=None, data={"email": typed} if typed else None)
     if typed:  # typed on the page before: a shorter fill time (PREFILLED_MIN_SECONDS)
         form.started.data = form_started_token(prefilled=True)
     return render_template("subscribe/subscribe.html", form=form)

@@ -27,6 +27,7 @@ from portal import create_app
 from portal.migrations import migrate
 from portal.settings import PROJECT_ROOT
 from tests.browser.audit_pages import AuditSite
+from tests.conftest import ARCHIVE
 from tests.support.signup_helpers import Mailbox, Received, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -75,7 +76,7 @@ def prepare_database(folder: Path, settings: dict[str, object]) -> None:
     demo = folder / "demo"
     for args in (
         ["editions", "demo", "--count", str(DEMO_EDITIONS), str(demo)],
-        ["editions", "import", str(PROJECT_ROOT / "archive"), str(demo)],
+        ["editions", "import", str(ARCHIVE), str(demo)],
         ["editions", "import", str(Path(__file__).parents[1] / "fixtures" / "search")],
     ):
         result = runner.invoke(args=args)

@@ -131,3 +131,22 @@ def test_search_lands_on_the_link_with_the_words_marked(page: Page) -> None:
     expect(page.locator(".intro mark, .highlights mark")).to_have_count(0)
     canonical = page.locator("link[rel=canonical]").get_attribute("href") or ""
     assert canonical.endswith("/editions/flywheel-headline")
+
+
+def test_the_home_pages_compact_form_signs_up_without_the_address_in_a_url(
+    page: Page, site: Site, javascript: bool
+) -> None:
+    address = f"compact-{'js' if javascript else 'nojs'}@example.com"
+    visited: list[str] = []
+    page.on("request", lambda request: visited.append(request.url))
+    page.goto("/")
+    compact = page.locator("form.signup-compact")
+    compact.get_by_label("Email address").fill(address)
+    compact.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r"/subscribe/continue$"))
+    form = page.locator("main form.signup")
+    expect(form.get_by_label("Email")).to_have_value(address)
+    form.get_by_role("button", name="Subscribe").click()
+    expect(page.locator("h1")).to_have_text("Check your inbox")
+    assert site.wait_for_mail(address, 1)
+    assert visited and not [url for url in visited if "compact-" in url], visited

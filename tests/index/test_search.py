@@ -59,6 +59,8 @@ def test_query_language(searcher: index.SearchIndex, q: str, expected: set[str])
         ("the", "Add a word"),
         ("x" * 201, "200 characters"),
         (" ".join(["word"] * 17), "16 words"),
+        (",".join(["word"] * 17), "16 words"),  # words are counted once punctuation is gone
+        ("a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q", "16 words"),
         ("((((deep))))", "nested 3 deep"),
         ("", "Type a word"),
     ],
@@ -184,3 +186,19 @@ def test_totals_and_facets_of_phrase_queries_are_exact(
     results = searcher.search(request_)
     assert results.total == total == len(results.hits)
     assert dict(results.facets["theme"]) == themes
+
+
+def test_only_the_first_few_unknown_words_are_corrected(searcher: index.SearchIndex) -> None:
+    # Each correction is a lookup in the spelling field; a query of typos must not cost 16.
+    results = searcher.search(SearchRequest("stakholders OR platfroms OR scalng OR strpe"))
+    assert results.suggestion == "stakeholders OR platforms OR scaling OR strpe"
+
+
+def test_a_page_past_the_end_is_answered_from_the_first_page(searcher: index.SearchIndex) -> None:
+    far = searcher.search(SearchRequest("scaling OR stripe", page_size=2, page=1000))
+    assert (far.total, far.hits, far.request.page) == (3, (), 1000)
+    # Counting the pages ran (and kept) the first page, not a window of 2,000 hits: the
+    # first page asked for now is that same answer.
+    first = searcher.search(SearchRequest("scaling OR stripe", page_size=2))
+    assert first.facets is far.facets
+    assert searcher.search(SearchRequest("scaling OR stripe", page_size=2, page=2)).hits

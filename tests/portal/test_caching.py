@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from portal import revision
 from portal.db import get_engine, write_transaction
 from portal.models import Edition
-from tests.conftest import ARCHIVE, AppFactory
+from tests.conftest import ARCHIVE, CATALOGUE_FILE, AppFactory
 from tests.support.builders import edition, import_editions, link
 from tests.support.signup_helpers import hidden_fields
 
@@ -194,7 +194,7 @@ def test_a_changed_theme_description_changes_the_validators(
     make_app: AppFactory, tmp_path: Path
 ) -> None:
     catalogue = tmp_path / "themes.yaml"
-    shutil.copy(ARCHIVE / "themes.yaml", catalogue)
+    shutil.copy(CATALOGUE_FILE, catalogue)
     app = make_app(THEMES_FILE=str(catalogue))
     runner, client = app.test_cli_runner(), app.test_client()
     import_editions(runner, tmp_path / "editions", edition("june", "2021-06-07"))
@@ -263,7 +263,7 @@ def test_the_sign_up_form_and_its_answers_are_never_cached(
 ) -> None:
     app = make_app(MAIL_DIR=str(tmp_path / "mail"), SIGNUP_MIN_SECONDS=0)
     client = app.test_client()
-    form = client.get("/subscribe?email=reader@example.com")
+    form = client.post("/subscribe/continue", data={"email": "reader@example.com"})
     assert form.headers["Cache-Control"] == "no-store" and _no_cache_validators(form)
     data = hidden_fields(form.text) | {"email": "reader@example.com"}
     answer = client.post("/subscribe", data=data)

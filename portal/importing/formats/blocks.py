@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from lxml import html
 from lxml.etree import _Element
 
-from portal.importing import inline
+from portal import paragraphs
 
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 INLINE = {
@@ -46,13 +46,13 @@ class _Paragraph:
     """Collects the runs of one paragraph as the walk meets text and inline elements."""
 
     def __init__(self) -> None:
-        self.runs: list[inline.Run] = []
+        self.runs: list[paragraphs.Run] = []
         self.anchors: list[tuple[str, str]] = []
         self.dropped: list[str] = []
 
     def text(self, text: str) -> None:
         if text:
-            self.runs.append(inline.Run(text))
+            self.runs.append(paragraphs.Run(text))
 
     def block(self) -> Block | None:
         runs = fold_runs(self.runs)
@@ -61,7 +61,7 @@ class _Paragraph:
             if self.dropped:
                 return Block("media", dropped=self.dropped)
             return None
-        return Block("para", inline.write_runs(runs), plain, self.anchors, self.dropped)
+        return Block("para", paragraphs.write_runs(runs), plain, self.anchors, self.dropped)
 
 
 def fold(text: str) -> str:
@@ -69,9 +69,9 @@ def fold(text: str) -> str:
     return " ".join(text.split())
 
 
-def fold_runs(runs: list[inline.Run]) -> list[inline.Run]:
+def fold_runs(runs: list[paragraphs.Run]) -> list[paragraphs.Run]:
     """Fold white space across runs, dropping empty ones and spaces at either end."""
-    out: list[inline.Run] = []
+    out: list[paragraphs.Run] = []
     space_before = False
     for run in runs:
         words = run.text.split()
@@ -82,18 +82,18 @@ def fold_runs(runs: list[inline.Run]) -> list[inline.Run]:
             continue
         prefix = " " if (space_before or lead) and out else ""
         if run.url and prefix:
-            out.append(inline.Run(" "))
+            out.append(paragraphs.Run(" "))
             prefix = ""
-        out.append(inline.Run(prefix + " ".join(words), run.url))
+        out.append(paragraphs.Run(prefix + " ".join(words), run.url))
         space_before = trail
     return _merge(out)
 
 
-def _merge(runs: list[inline.Run]) -> list[inline.Run]:
-    merged: list[inline.Run] = []
+def _merge(runs: list[paragraphs.Run]) -> list[paragraphs.Run]:
+    merged: list[paragraphs.Run] = []
     for run in runs:
         if merged and run.url is None and merged[-1].url is None:
-            merged[-1] = inline.Run(merged[-1].text + run.text)
+            merged[-1] = paragraphs.Run(merged[-1].text + run.text)
         else:
             merged.append(run)
     return merged
@@ -201,8 +201,8 @@ def _anchor(element: _Element, para: _Paragraph) -> None:
     text = "".join(run.text for run in inner.runs)
     para.dropped.extend(inner.dropped)
     para.anchors.append((fold(text), href))
-    if inline.is_allowed_url(href):
-        para.runs.append(inline.Run(text, href))
+    if paragraphs.is_allowed_url(href):
+        para.runs.append(paragraphs.Run(text, href))
     else:
         para.text(text)
         if text.strip():

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from lxml.etree import _Element
 
 from portal.importing.formats.blocks import Block, blocks
-from portal.importing.inline import is_allowed_url
 from portal.importing.records import LinkRecord
+from portal.paragraphs import is_allowed_url
 
 CURATED_HEADING = re.compile(r"^what to think about this week\W*$", re.IGNORECASE)
 RECENT_HEADING = re.compile(r"^recent posts\W*$", re.IGNORECASE)

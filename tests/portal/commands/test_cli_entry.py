@@ -31,5 +31,5 @@ def test_flask_commands_run_from_the_project_root(tmp_path: Path, app_flags: lis
         return done.stdout
 
     assert "up to date" in flask("db", "upgrade")
-    assert "1 added" in flask("editions", "import", "archive/")
-    assert "Exported 1 editions" in flask("editions", "export", str(tmp_path / "out"))
+    assert "3 added" in flask("editions", "import", "archive/")
+    assert "Exported 3 editions" in flask("editions", "export", str(tmp_path / "out"))

@@ -104,7 +104,8 @@ def test_forget_erases_the_person_and_their_mail(
     sign_up(signup_client, "reader@example.com")
     sign_up(signup_client, "other@example.com")
     code, out, _ = invoke(signup_app, "subscribers", "forget", " Reader@EXAMPLE.com")
-    assert code == 0 and out == "Erased reader@example.com and the emails sent to it.\n"
+    assert code == 0 and out.startswith("Erased the subscriber and the emails sent to them, and 0")
+    assert "reader@" not in out.lower()  # the address is not repeated: output may be logged
     assert stored(signup_app) == ["other@example.com"]
     with signup_app.app_context():
         recipients = get_session().scalars(select(OutboxMessage.recipient)).all()
@@ -115,8 +116,8 @@ def test_forget_erases_the_person_and_their_mail(
 @pytest.mark.parametrize(
     ("email", "message"),
     [
-        ("nobody@example.com", "No subscriber has the address nobody@example.com; nothing erased."),
-        ("not-an-address", "'not-an-address' is not an email address"),
+        ("nobody@example.com", "No subscriber has that address; nothing erased."),
+        ("not-an-address", "That is not an email address: An email address must have an @-sign."),
     ],
 )
 def test_forget_says_when_there_is_nothing_to_erase(

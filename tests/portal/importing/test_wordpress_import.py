@@ -10,7 +10,7 @@ import pytest
 import yaml
 from flask import Flask
 
-from portal.importing import inline
+from portal import paragraphs
 from tests.conftest import ARCHIVE, AppFactory
 from tests.conftest import SHARED as SHARED_ROOT
 
@@ -45,7 +45,7 @@ def _front(path: Path) -> dict[str, Any]:
 def _link(got: dict[str, Any]) -> dict[str, Any]:
     return {
         "headline": fold(got["headline"]),
-        "blurb": [fold(inline.plain_text(p)) for p in got.get("blurb", [])],
+        "blurb": [fold(paragraphs.plain_text(p)) for p in got.get("blurb", [])],
         "link_text": fold(got["link_text"]),
         "url": got.get("url"),
         "author": got.get("author"),
@@ -70,7 +70,7 @@ def test_each_form_imports_as_expected(make_app: AppFactory, tmp_path: Path, for
         assert got["title"] == want["title"]
         assert str(got["date"]) == want["date"]
         assert [fold(h) for h in got["highlights"]] == [fold(h) for h in want["highlights"]]
-        assert [fold(inline.plain_text(p)) for p in got["intro"]] == [
+        assert [fold(paragraphs.plain_text(p)) for p in got["intro"]] == [
             fold(p) for p in want["intro"]
         ]
         assert [_link(g) for g in got["curated"]] == [_expected_link(w) for w in want["curated"]]

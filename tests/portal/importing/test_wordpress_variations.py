@@ -282,19 +282,14 @@ def test_a_feed_of_excerpts_says_it_needs_full_text(make_app: AppFactory, tmp_pa
 
 
 def test_parse_outcomes_import_through_the_public_functions(make_app: AppFactory) -> None:
-    from portal import search
-    from portal.importing.catalogue import load_catalogue
-    from portal.importing.formats.published import parse_published
-    from portal.importing.run import import_documents
+    from portal.importing import import_documents, load_catalogue, parse_document
 
     app = make_app()
     data = (INGEST / "atom-feed.atom").read_bytes()
     with app.app_context():
-        outcome = parse_published(data, Path("https://blog.example.net/feed/atom/"))
-        assert outcome is not None
+        outcome = parse_document(data, Path("https://blog.example.net/feed/atom/"))
         report = import_documents([outcome], load_catalogue(Path(app.config["THEMES_FILE"])))
-        assert (report.added, report.rejected) == (1, 1)
-        search.update_index(get_session())
+        assert (report.added, report.rejected, report.reindexed) == (1, 1, (1, 0))
     page = app.test_client().get("/search?q=trio").get_data(as_text=True)
     assert "/editions/discovery-is-a-team-sport" in page
 

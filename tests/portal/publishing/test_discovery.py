@@ -6,6 +6,7 @@ import dataclasses
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from portal.views.meta import canonical_url
+from tests.conftest import ARCHIVE
 from tests.support.builders import edition, import_editions
 
 BASE = "http://127.0.0.1:8000"
@@ -213,3 +215,46 @@ def test_error_pages_name_no_canonical_url(client: FlaskClient) -> None:
     assert response.status_code == 404
     assert 'rel="canonical"' not in response.text
     assert '<meta name="robots" content="noindex">' in response.text
+
+
+def sitemap_locs(client: FlaskClient, path: str, kind: str) -> list[str]:
+    """Return the <loc> of each entry of a sitemap (kind "url") or sitemap index ("sitemap")."""
+    response = client.get(path)
+    assert response.status_code == 200 and response.content_type.startswith("application/xml")
+    root = ET.fromstring(response.data)
+    assert root.tag == SITEMAP + ("urlset" if kind == "url" else "sitemapindex"), path
+    for entry in root:
+        lastmod = entry.findtext(f"{SITEMAP}lastmod")
+        assert lastmod is None or W3C_DATETIME.match(lastmod), lastmod
+    return [entry.findtext(f"{SITEMAP}loc") or "" for entry in root.findall(SITEMAP + kind)]
+
+
+def test_past_the_limit_the_sitemap_is_an_index_of_parts(make_app: Callable[..., Flask]) -> None:
+    app = make_app(SITEMAP_LIMIT=5)
+    imported = app.test_cli_runner().invoke(args=["editions", "import", str(ARCHIVE)])
+    assert imported.exit_code == 0, imported.output
+    client = app.test_client()
+    parts = sitemap_locs(client, "/sitemap.xml", "sitemap")
+    assert parts == [f"{BASE}/sitemap-{number}.xml" for number in (1, 2, 3, 4)]
+    listed = [sitemap_locs(client, part.removeprefix(BASE), "url") for part in parts]
+    assert [len(urls) for urls in listed] == [5, 5, 5, 3]
+    every = [url for urls in listed for url in urls]
+    assert len(set(every)) == 18 and {BASE + page for page in PAGES} <= set(every)
+    for beyond in ("/sitemap-0.xml", "/sitemap-5.xml", "/sitemap-x.xml"):
+        assert client.get(beyond).status_code == 404, beyond
+    assert f"Sitemap: {BASE}/sitemap.xml" in client.get("/robots.txt").text.splitlines()
+
+
+def test_a_sitemap_within_the_limit_has_no_parts(
+    client: FlaskClient, seeded: FlaskCliRunner
+) -> None:
+    assert len(sitemap_locs(client, "/sitemap.xml", "url")) == 18
+    assert client.get("/sitemap-1.xml").status_code == 404
+
+
+@pytest.mark.parametrize("limit", [0, -1, 50_001])
+def test_a_sitemap_limit_outside_the_protocol_fails_at_start(
+    make_app: Callable[..., Flask], limit: int
+) -> None:
+    with pytest.raises(ValueError, match="PORTAL_SITEMAP_LIMIT must be from 1 to 50000"):
+        make_app(SITEMAP_LIMIT=limit)

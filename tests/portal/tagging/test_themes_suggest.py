@@ -15,11 +15,11 @@ from portal.demo.editions import write_demo_archive
 from portal.importing.catalogue import load_catalogue
 from portal.importing.files import read_edition_file
 from portal.tagging.suggest import KeywordMatcher, Proposal
-from tests.conftest import ARCHIVE, FIXTURES
+from tests.conftest import ARCHIVE, CATALOGUE_FILE, FIXTURES
 from tests.support.builders import edition, link, write
 
 BUNDLED = "will-platforms-conquer-the-world.md"
-CATALOGUE = load_catalogue(ARCHIVE / "themes.yaml")
+CATALOGUE = load_catalogue(CATALOGUE_FILE)
 
 
 def suggest(runner: FlaskCliRunner, *args: str | Path, input: str | None = None) -> Result:
@@ -79,7 +79,7 @@ def test_suggest_lists_untagged_links_with_their_line_and_changes_nothing(
 def test_suggest_looks_in_the_catalogues_folder_by_default(
     app: Flask, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
-    shutil.copy(ARCHIVE / "themes.yaml", tmp_path / "themes.yaml")
+    shutil.copy(CATALOGUE_FILE, tmp_path / "themes.yaml")
     write(tmp_path, edition("e", None, links=(link("Nothing matches", blurb="Hello."),)))
     app.config["THEMES_FILE"] = str(tmp_path / "themes.yaml")
     result = suggest(runner)

@@ -149,7 +149,7 @@ def test_home_and_edition_pages_carry_the_compact_form(
     response = client.get(path)
     page = response.text
     form = page.split('<form class="signup signup-compact"')[1].split("</form>")[0]
-    assert 'method="get" action="/subscribe"' in form and '<label for="email">' in form
+    assert 'method="post" action="/subscribe/continue"' in form and '<label for="email">' in form
     assert 'id="first_name"' not in form
     # No token and no session: the page is the same for every visitor, so it can be cached.
     assert "csrf_token" not in form and 'name="started"' not in form
@@ -158,7 +158,7 @@ def test_home_and_edition_pages_carry_the_compact_form(
 
 
 def test_the_compact_form_fills_in_the_full_form(signup_client: FlaskClient) -> None:
-    page = signup_client.get("/subscribe", query_string={"email": " reader@example.com "}).text
+    page = signup_client.post("/subscribe/continue", data={"email": " reader@example.com "}).text
     assert 'id="email" name="email"' in page and 'value="reader@example.com"' in page
     assert 'id="first_name"' in page and "Send me PRODUCTHEAD" in page
     hidden_fields(page)  # the full form keeps its CSRF token and its signed time
@@ -168,7 +168,7 @@ def test_the_compact_form_fills_in_the_full_form(signup_client: FlaskClient) -> 
     "typed", ['"><script>alert(1)</script>', "a" * 400 + "@example.com"], ids=["markup", "long"]
 )
 def test_a_prefilled_address_is_escaped_and_cut(signup_client: FlaskClient, typed: str) -> None:
-    response = signup_client.get("/subscribe", query_string={"email": typed})
+    response = signup_client.post("/subscribe/continue", data={"email": typed})
     assert response.status_code == 200
     assert "<script>alert" not in response.text
     assert "a" * 321 not in response.text
@@ -178,8 +178,9 @@ def test_a_form_from_the_home_page_signs_up(
     signup_app: Flask, signup_client: FlaskClient, mailbox: Mailbox
 ) -> None:
     compact = signup_client.get("/")
-    assert 'method="get" action="/subscribe"' in compact.text
-    full = signup_client.get("/subscribe", query_string={"email": "reader@example.com"})
+    assert 'method="post" action="/subscribe/continue"' in compact.text
+    full = signup_client.post("/subscribe/continue", data={"email": "reader@example.com"})
+    assert full.request.url.endswith("/subscribe/continue")  # no address in any URL
     response = signup_client.post(
         "/subscribe",
         data=hidden_fields(full.text) | {"email": "reader@example.com"},

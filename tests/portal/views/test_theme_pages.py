@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from tests.conftest import ARCHIVE, AppFactory
+from tests.conftest import CATALOGUE_FILE, AppFactory
 from tests.portal.importing.test_import import SEED_LINKS
 from tests.support.builders import edition, import_editions, link
 
@@ -150,7 +150,7 @@ def test_the_editor_adds_a_theme_without_code_changes(
 ) -> None:
     catalogue = tmp_path / "themes.yaml"
     catalogue.write_text(
-        (ARCHIVE / "themes.yaml").read_text()
+        (CATALOGUE_FILE).read_text()
         + "  - slug: pricing\n    name: Pricing\n"
         + "    description: What to charge, and how.\n    keywords: [pricing, price]\n"
     )

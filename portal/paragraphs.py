@@ -1,4 +1,7 @@
-"""Inline links inside intro and blurb paragraphs, stored as Markdown `[text](url)`.
+"""The stored form of intro and blurb paragraphs: text with inline links as `[text](url)`.
+
+Importers write it, pages and the search adapter read it; it sits beside the models
+because it is the format of stored values, not of any one importer.
 
 A stored paragraph is text in which `[text](url)` is a link when the url starts with
 `http://`, `https://` or `mailto:`. A backslash makes the next `[`, `]`, `(`, `)` or `\\`

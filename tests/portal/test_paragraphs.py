@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.importing.inline import Run, links, plain_text, runs, write_link, write_runs
+from portal.paragraphs import Run, links, plain_text, runs, write_link, write_runs
 from portal.search import paragraph_html
 
 
