@@ -20,7 +20,7 @@ from sqlalchemy import event, update
 from portal import revision
 from portal.db import get_engine, get_session, write_transaction
 from portal.models import ContentRevision, Edition
-from tests.conftest import ARCHIVE, AppFactory
+from tests.conftest import CATALOGUE_FILE, AppFactory
 from tests.support.builders import edition, import_editions, link
 
 JUNE = edition("june", "2021-06-07", (link("A June link"),))
@@ -74,7 +74,7 @@ def test_each_changed_edition_advances_the_revision_once(
 
 def test_a_changed_theme_advances_the_revision(make_app: AppFactory, tmp_path: Path) -> None:
     catalogue = tmp_path / "themes.yaml"
-    shutil.copy(ARCHIVE / "themes.yaml", catalogue)
+    shutil.copy(CATALOGUE_FILE, catalogue)
     app = make_app(THEMES_FILE=str(catalogue))
     runner = app.test_cli_runner()
     import_editions(runner, tmp_path / "editions", JUNE)
