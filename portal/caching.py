@@ -1,13 +1,15 @@
 """HTTP caching of the pages made only from the archive: ETag, Last-Modified, 304s.
 
-A page's validators come from one query (the newest edition or theme change and the
-counts, `queries.content_version`), the code and templates that render it, the settings
-that shape it, and its URL. A matching `If-None-Match` or `If-Modified-Since` is answered
-304 before the view runs, so nothing is loaded or rendered. An import changes the
-validators of every page at once: simple, and always right. Each worker also keeps the
-pages it rendered, by ETag (PAGE_CACHE_MB), and asks the database for the content version
-at most once every CONTENT_CHECK_SECONDS, so a page asked for again costs no query at all,
-and an import by another process shows at most that late.
+A page's validators come from one query (the content revision every edition or theme
+write advances, and the counts, `queries.content_version`), the code and templates that
+render it, the settings that shape it, and its URL, script root and scheme. A matching
+`If-None-Match` or `If-Modified-Since` is answered 304 before the view runs, so nothing is
+loaded or rendered. An import changes the validators of every page at once: simple, and
+always right. Each worker also keeps the pages it rendered, by ETag (PAGE_CACHE_MB), and
+asks the database for the content version at most once every CONTENT_CHECK_SECONDS, so a
+page asked for again costs no query at all, and an import by another process shows at
+most that late. That check is also when a
+worker notices that its host's search index is behind the database (`catch_up`).
 """
 
 from __future__ import annotations
@@ -181,7 +183,8 @@ def cached_page(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]
             # worked out once, would then promise an old page. Serve it afresh instead.
             return make_response(view(*args, **kwargs))
         version = content_version()
-        key = f"{current_app.extensions[_EXTENSION]}|{version.token}|{_request_root()}|{request.full_path}"
+        where = f"{_request_root()}|{request.full_path}"
+        key = f"{current_app.extensions[_EXTENSION]}|{version.token}|{where}"
         page = hashlib.sha256(key.encode()).hexdigest()[:24]
         gzipped = request.accept_encodings["gzip"] > 0
         # The gzipped bytes are another representation of the page, so another strong ETag.
