@@ -11,6 +11,13 @@ workers = int(os.environ.get("GUNICORN_WORKERS", str(os.cpu_count() or 1)))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+# Forwarded headers are believed only as PORTAL_PROXY_HOPS says (werkzeug's ProxyFix in the
+# app), never by gunicorn itself. Its defaults trust any client on 127.0.0.1 (where nginx,
+# but also every local process, connects from) to set the scheme with X-Forwarded-Proto and
+# to move every link on a page under a prefix of its choice with a `SCRIPT_NAME:` header.
+forwarded_allow_ips = ""
+forwarder_headers = ""
+secure_scheme_headers: dict[str, str] = {}
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
 
 # glibc gives each thread that allocates under contention an arena of its own and rarely

@@ -2,7 +2,8 @@
 
 Layout of the index folder:
     current          the name of the live build, replaced atomically by a rebuild
-    build-<stamp>/   a complete Whoosh index plus meta.json (schema version)
+    build-<stamp>/   a complete Whoosh index plus meta.json (schema version, and the
+                     caller's revision the build reflects, replaced atomically)
     .lock            held by whoever writes (rebuild or update), so they never interleave
 
 A rebuild writes a new build beside the live one and then swaps `current`, so
@@ -15,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import json
 import os
 import shutil
 import time
@@ -28,6 +28,7 @@ from whoosh.index import FileIndex
 from whoosh.query import Term
 
 from index.documents import EditionDocument, whoosh_documents
+from index.meta import build_revision, schema_version, write_meta
 from index.schema import SCHEMA_VERSION, build_schema
 
 POINTER = "current"
@@ -107,13 +108,12 @@ def open_build(build: Path, *, any_schema: bool = False) -> FileIndex:
         raise IndexUnavailable(f"the index in {build} cannot be opened: {error}") from error
 
 
-def schema_version(build: Path) -> int | None:
-    """Return the schema version a build was written with (None when unknown)."""
-    try:
-        version = json.loads((build / "meta.json").read_text()).get("schema_version")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return version if isinstance(version, int) else None
+def indexed_revision(folder: Path) -> int | None:
+    """Return the revision the live index reflects; IndexUnavailable if none of this schema."""
+    build = live_build(folder)
+    if schema_version(build) != SCHEMA_VERSION:
+        raise IndexUnavailable(f"the index in {build} is of another schema version")
+    return build_revision(build)
 
 
 @contextlib.contextmanager
@@ -140,14 +140,19 @@ def rebuild(
     folder: Path,
     editions: Iterable[EditionDocument],
     progress: Callable[[int], None] = lambda _n: None,
+    revision: int | None = None,
 ) -> int:
-    """Build a complete index beside the live one, then swap it in; return the document count."""
+    """Build a complete index beside the live one, then swap it in; return the document count.
+
+    `revision` is the source's revision read before `editions` were: the build reflects it.
+    """
     with write_lock(folder):
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
         build = folder / f"build-{stamp}-{os.getpid()}"
         build.mkdir(parents=True)
         try:
             count = _fill(build, editions, progress)
+            write_meta(build, revision)
         except BaseException:
             shutil.rmtree(build, ignore_errors=True)
             raise
@@ -171,7 +176,6 @@ def _fill(build: Path, editions: Iterable[EditionDocument], progress: Callable[[
                 writer.add_document(**document)
                 count += 1
             progress(1)
-    (build / "meta.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
     ix.close()
     return count
 
@@ -208,14 +212,35 @@ def update(
     folder: Path,
     wanted: dict[str, str],
     load: Callable[[list[str]], Iterable[EditionDocument]],
+    revision: int | None = None,
+    *,
+    only_if_behind: bool = False,
 ) -> tuple[list[str], list[str]]:
     """Re-index editions whose hash differs from `wanted` and drop those not in it.
 
     `wanted` maps every edition slug to its content hash; `load` returns the
     documents of the slugs it is given. Returns (re-indexed slugs, removed slugs).
+    `revision` is the source's revision read before `wanted` was, recorded once the update
+    has committed (never lowering the recorded one). With `only_if_behind`, an index that
+    already reflects it (another process caught up first) is left alone.
     """
     with write_lock(folder):
-        _build, ix = open_live(folder)
+        build, ix = open_live(folder)
+        known = build_revision(build)
+        if only_if_behind and revision is not None and known is not None and known >= revision:
+            ix.close()
+            return [], []
+        changed, removed = _apply(ix, wanted, load)
+        if revision is not None:
+            write_meta(build, max(revision, known or 0))
+        return changed, removed
+
+
+def _apply(
+    ix: FileIndex, wanted: dict[str, str], load: Callable[[list[str]], Iterable[EditionDocument]]
+) -> tuple[list[str], list[str]]:
+    """Commit the difference between the index and `wanted` in one Whoosh commit."""
+    try:
         have = indexed_hashes(ix)
         changed = sorted(slug for slug, digest in wanted.items() if have.get(slug) != digest)
         removed = sorted(set(have) - set(wanted))
@@ -226,8 +251,9 @@ def update(
                 for edition in load(changed):
                     for document in whoosh_documents(edition):
                         writer.add_document(**document)
+    finally:
         ix.close()
-        return changed, removed
+    return changed, removed
 
 
 def status(folder: Path) -> IndexStatus:
@@ -250,6 +276,7 @@ class IndexSummary:
     schema_version: int | None
     documents: int
     updated_at: dt.datetime
+    revision: int | None
 
 
 def summary(folder: Path) -> IndexSummary:
@@ -264,4 +291,6 @@ def summary(folder: Path) -> IndexSummary:
     finally:
         ix.close()
     updated = dt.datetime.fromtimestamp(newest, dt.UTC)
-    return IndexSummary(build.name, schema_version(build), documents, updated)
+    return IndexSummary(
+        build.name, schema_version(build), documents, updated, build_revision(build)
+    )

@@ -1,13 +1,15 @@
 """HTTP caching of the pages made only from the archive: ETag, Last-Modified, 304s.
 
-A page's validators come from one query (the newest edition or theme change and the
-counts, `queries.content_version`), the code and templates that render it, the settings
-that shape it, and its URL. A matching `If-None-Match` or `If-Modified-Since` is answered
-304 before the view runs, so nothing is loaded or rendered. An import changes the
-validators of every page at once: simple, and always right. Each worker also keeps the
-pages it rendered, by ETag (PAGE_CACHE_MB), and asks the database for the content version
-at most once every CONTENT_CHECK_SECONDS, so a page asked for again costs no query at all,
-and an import by another process shows at most that late.
+A page's validators come from one query (the content revision every edition or theme
+write advances, and the counts, `queries.content_version`), the code and templates that
+render it, the settings that shape it, and its URL, script root and scheme. A matching
+`If-None-Match` or `If-Modified-Since` is answered 304 before the view runs, so nothing is
+loaded or rendered. An import changes the validators of every page at once: simple, and
+always right. Each worker also keeps the pages it rendered, by ETag (PAGE_CACHE_MB), and
+asks the database for the content version at most once every CONTENT_CHECK_SECONDS, so a
+page asked for again costs no query at all, and an import by another process shows at
+most that late. That check is also when a
+worker notices that its host's search index is behind the database (`catch_up`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from flask import Flask, Response, current_app, make_response, request
 from flask.typing import ResponseReturnValue
 from werkzeug.http import is_resource_modified
 
+from portal import catch_up
 from portal.db import get_session, writes_committed
 from portal.queries import archive
 from portal.settings import PROJECT_ROOT
@@ -92,7 +95,7 @@ def rendered_once(key: str, render: Callable[[], str]) -> str:
     adds). For pages that are not `cached_page`s, such as search results."""
     if current_app.debug:  # templates reload in debug mode
         return render()
-    prefix = f"{current_app.extensions[_EXTENSION]}|{content_version().token}|"
+    prefix = f"{current_app.extensions[_EXTENSION]}|{content_version().token}|{_request_root()}|"
     full = hashlib.sha256((prefix + key).encode()).hexdigest()[:24]
     kept = _rendered.get(full)
     if kept is not None:
@@ -149,7 +152,19 @@ def content_version() -> archive.ContentVersion:
     if checked is None or checked.writes != writes or now - checked.at >= interval:
         checked = _Checked(archive.content_version(get_session()), now, writes)
         current_app.extensions[_CHECKED] = checked
+        catch_up.notice(checked.version.revision)
     return checked.version
+
+
+def _request_root() -> str:
+    """Return what of the request, besides its path, changes the links on a page.
+
+    Links are relative to the script root (SCRIPT_NAME), so a page made under another root
+    is another page; the scheme too, to be safe. The host is left out: every absolute link
+    is made from BASE_URL (one of the settings in every key), and a key with the Host header
+    would let any client fill the cache with copies.
+    """
+    return f"{request.scheme}|{request.script_root}"
 
 
 def cache_control() -> str:
@@ -168,7 +183,8 @@ def cached_page(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]
             # worked out once, would then promise an old page. Serve it afresh instead.
             return make_response(view(*args, **kwargs))
         version = content_version()
-        key = f"{current_app.extensions[_EXTENSION]}|{version.token}|{request.full_path}"
+        where = f"{_request_root()}|{request.full_path}"
+        key = f"{current_app.extensions[_EXTENSION]}|{version.token}|{where}"
         page = hashlib.sha256(key.encode()).hexdigest()[:24]
         gzipped = request.accept_encodings["gzip"] > 0
         # The gzipped bytes are another representation of the page, so another strong ETag.

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     DateTime,
@@ -255,3 +256,21 @@ class FeedState(Base):
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
     checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class ContentRevision(Base):
+    """The archive's revision: one row, advanced by every write that changes editions or themes.
+
+    Pages, ETags, kept pages and each host's search index key on this number rather than on
+    `updated_at`, which the writing host's clock sets (migration 0007). The increment runs
+    inside the write's own transaction, so on PostgreSQL its row lock orders concurrent
+    writers and a revision is visible exactly when the change it numbers is.
+    """
+
+    __tablename__ = "content_revision"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)
+    # The database's clock at the last advance: the pages' Last-Modified, one clock for all hosts.
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -8,6 +8,7 @@ the commands and the health report use.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from index import (
     SearchResults,
     Sort,
 )
-from portal import paragraphs
+from portal import paragraphs, revision
 from portal.models import Edition, Link, Source, Theme
 
 __all__ = [
@@ -41,11 +42,13 @@ __all__ = [
     "SearchRequest",
     "SearchResults",
     "Sort",
+    "catch_up",
     "check_index",
     "facet_names",
     "get_search_index",
     "highlight_param",
     "highlight_terms",
+    "index_behind",
     "index_folder",
     "index_summary",
     "marked",
@@ -122,19 +125,40 @@ def database_hashes(session: Session) -> dict[str, str]:
 
 def rebuild_index(session: Session, progress: Callable[[int], None] = lambda _n: None) -> int:
     """Build the whole index from the database beside the live one and swap it in."""
+    number = revision.current(session)  # first: what is read next is at least this new
     slugs = sorted(database_hashes(session))
-    return index.rebuild(index_folder(), edition_documents(session, slugs), progress)
+    documents = edition_documents(session, slugs)
+    return index.rebuild(index_folder(), documents, progress, revision=number)
 
 
 def update_index(session: Session) -> tuple[list[str], list[str]]:
     """Re-index the editions that changed since the index was written; build it if missing."""
     try:
-        return index.update(
-            index_folder(), database_hashes(session), lambda s: edition_documents(session, s)
-        )
+        return _update(session, only_if_behind=False)
     except index.IndexUnavailable:
         rebuild_index(session)
         return sorted(database_hashes(session)), []
+
+
+def catch_up(session: Session) -> tuple[list[str], list[str]]:
+    """Bring an existing index up to the database's revision, unless another process did."""
+    return _update(session, only_if_behind=True)
+
+
+def _update(session: Session, *, only_if_behind: bool) -> tuple[list[str], list[str]]:
+    number = revision.current(session)  # first: the hashes read next are at least this new
+    wanted = database_hashes(session)
+    load = functools.partial(edition_documents, session)
+    return index.update(index_folder(), wanted, load, number, only_if_behind=only_if_behind)
+
+
+def index_behind(database_revision: int) -> bool:
+    """Return whether this host's index exists (of this schema) and reflects an older revision."""
+    try:
+        indexed = index.indexed_revision(index_folder())
+    except index.IndexUnavailable:
+        return False  # none to catch up: `flask index rebuild` / `update` makes one
+    return indexed is None or indexed < database_revision
 
 
 def check_index(session: Session) -> list[str]:

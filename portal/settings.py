@@ -51,7 +51,7 @@ SETTINGS: tuple[Setting, ...] = (
         1,
         "How often each worker asks the database whether the archive changed, for page "
         "validators and kept pages: an import by another process shows on pages at most this "
-        "late (0: on every request).",
+        "late, and this host's search index starts catching up with it (0: on every request).",
     ),
     Setting(
         "PAGE_CACHE_MB",

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import search
+from portal import revision, search
 from portal.db import get_session, write_transaction
 from portal.importing.catalogue import ThemeEntry
 from portal.importing.files import collect_edition_files, read_edition_document
@@ -230,7 +230,8 @@ def import_documents(
 
 def reindex(report: ImportReport) -> ImportReport:
     """Bring the search index up to date with what the import changed; note it in the report."""
-    if not report.changed_slugs:
+    # A theme-only change moves the content revision too: record it, or /healthz says stale.
+    if not report.changed_slugs and not search.index_behind(revision.current(get_session())):
         return report
     try:
         changed, removed = search.update_index(get_session())

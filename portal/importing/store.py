@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal import revision
 from portal.importing.catalogue import ThemeEntry
 from portal.importing.records import (
     EditionRecord,
@@ -46,12 +47,16 @@ def sync_themes(session: Session, catalogue: list[ThemeEntry]) -> None:
     """Add new themes and update changed ones; themes dropped from the file are kept."""
     existing = {theme.slug: theme for theme in session.scalars(select(Theme))}
     now = dt.datetime.now(dt.UTC)
+    changed = False
     for entry in catalogue:
         theme = existing.get(entry.slug) or Theme(slug=entry.slug)
         if (theme.name, theme.description) != (entry.name, entry.description):
             theme.name, theme.description = entry.name, entry.description
             theme.updated_at = now
+            changed = True
         session.add(theme)
+    if changed:
+        revision.advance(session)
 
 
 class SlugTaken(Exception):
@@ -83,8 +88,10 @@ class EditionWriter:
                 record = keep_themes(record, edition_record(edition))
         outcome = self.save(record)
         edition = edition or self.session.scalar(select(Edition).where(Edition.slug == record.slug))
-        if edition is not None:
-            remember_origin(edition, parsed.origin)
+        # A new GUID or permalink on an unchanged edition is a change too (old addresses).
+        found = edition is not None and remember_origin(edition, parsed.origin)
+        if found and outcome is Outcome.UNCHANGED:
+            revision.advance(self.session)
         return outcome
 
     def find(self, slug: str, origin: Origin) -> Edition | None:
@@ -115,6 +122,7 @@ class EditionWriter:
             edition.links.clear()
             self.session.flush()
         self._fill(edition, record, digest)
+        revision.advance(self.session)
         return outcome
 
     def tag_links(self, edition: Edition, tags: Tags) -> Outcome:
@@ -185,13 +193,15 @@ def with_link_themes(record: EditionRecord, tags: Tags) -> EditionRecord:
     )
 
 
-def remember_origin(edition: Edition, origin: Origin) -> None:
-    """Fill in the edition's GUID and permalink from a form that has them (never erase)."""
+def remember_origin(edition: Edition, origin: Origin) -> bool:
+    """Fill in a GUID and permalink from a form that has them (never erase); True if changed."""
+    before = (edition.origin_guid, edition.origin_permalink)
     if origin.guid:
         edition.origin_guid = origin.guid
     if origin.permalink:
         edition.origin_permalink = origin.permalink
         edition.origin_path = origin_path(origin.permalink)
+    return (edition.origin_guid, edition.origin_permalink) != before
 
 
 def origin_path(permalink: str) -> str:

@@ -10,7 +10,15 @@ from typing import Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, extract, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
-from portal.models import Edition, Link, Theme, edition_themes, link_themes, utc
+from portal.models import (
+    ContentRevision,
+    Edition,
+    Link,
+    Theme,
+    edition_themes,
+    link_themes,
+    utc,
+)
 
 T = TypeVar("T")
 
@@ -112,31 +120,35 @@ def get_theme(session: Session, slug: str) -> Theme | None:
 
 @dataclass(frozen=True)
 class ContentVersion:
-    """What the archive's pages are made of, summed up: the last change and the counts."""
+    """What the archive's pages are made of, summed up: the revision, its time and the counts."""
 
+    revision: int
     changed_at: dt.datetime | None
     editions: int
     themes: int
 
     @property
     def token(self) -> str:
-        """Return a string that changes whenever an import changes an edition or a theme."""
-        stamp = self.changed_at.isoformat() if self.changed_at else "-"
-        return f"{stamp}/{self.editions}/{self.themes}"
+        """Return a string that changes whenever a write changes an edition or a theme."""
+        return f"r{self.revision}/{self.editions}/{self.themes}"
 
 
 def content_version(session: Session) -> ContentVersion:
-    """Return the newest edition or theme change and the counts, in one cheap query."""
+    """Return the content revision, when it advanced and the counts, in one cheap query.
+
+    The revision, not `max(updated_at)`, is what changes: a writing host whose clock is
+    behind still moves it forward (portal/revision.py).
+    """
     parts = (
-        select(func.max(Edition.updated_at)),
+        select(ContentRevision.revision),
+        select(ContentRevision.changed_at),
         select(func.count(Edition.id)),
-        select(func.max(Theme.updated_at)),
         select(func.count(Theme.id)),
     )
     row = session.execute(select(*(part.scalar_subquery() for part in parts))).one()
-    edition_change, n_editions, theme_change, n_themes = row
-    changes = [utc(value) for value in (edition_change, theme_change) if value is not None]
-    return ContentVersion(max(changes, default=None), int(n_editions), int(n_themes))
+    number, changed_at, n_editions, n_themes = row
+    changed = utc(changed_at) if changed_at is not None and n_editions + n_themes else None
+    return ContentVersion(int(number or 0), changed, int(n_editions), int(n_themes))
 
 
 def slug_for_old_path(session: Session, path: str) -> str | None:

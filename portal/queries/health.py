@@ -1,10 +1,11 @@
 """The state of the database and the search index, as /healthz reports it to load balancers.
 
 - `ok`: the database answers and the live index is readable, of this code's schema
-  version, and written after the newest edition change.
-- `stale`: as `ok`, but an edition changed after the index was last written (an import
-  whose index update failed, or a host whose `flask index update` has not run yet). The
-  host still serves every page, and search finds all but the newest changes: 200.
+  version, and reflects the database's content revision.
+- `stale`: as `ok`, but the index records an older content revision (or none): an import
+  whose index update failed, or a host that has not caught up yet. The host still serves
+  every page, and search finds all but the newest changes: 200. Revisions, not clocks,
+  decide it, so hosts whose clocks disagree are judged right.
 - `unavailable`: the database does not answer, or there is no usable index: 503, so a
   load balancer sends readers to another host.
 """
@@ -27,17 +28,17 @@ log = private_logger(__name__)
 
 def report() -> dict[str, Any]:
     """Return the health report: overall status, then the database's and the index's state."""
-    database, changed_at = _database()
-    search, written_at = _index()
+    database, wanted = _database()
+    search, indexed = _index()
     usable = database["ok"] and search["ok"]
-    stale = bool(usable and changed_at and written_at and written_at < changed_at)
+    stale = bool(usable and (indexed is None or (wanted is not None and indexed < wanted)))
     if search["ok"]:
         search["stale"] = stale
     status = "unavailable" if not usable else "stale" if stale else "ok"
     return {"status": status, "database": database, "index": search}
 
 
-def _database() -> tuple[dict[str, Any], dt.datetime | None]:
+def _database() -> tuple[dict[str, Any], int | None]:
     session = get_session()
     try:
         session.execute(text("SELECT 1"))
@@ -49,10 +50,10 @@ def _database() -> tuple[dict[str, Any], dt.datetime | None]:
         return {"ok": False, "error": type(error).__name__}, None
     changed = _iso(version.changed_at) if version.changed_at else None
     state = {"ok": True, "latest_change": changed, "editions": version.editions}
-    return state, version.changed_at
+    return state | {"revision": version.revision}, version.revision
 
 
-def _index() -> tuple[dict[str, Any], dt.datetime | None]:
+def _index() -> tuple[dict[str, Any], int | None]:
     folder = index_folder()
     wanted = SCHEMA_VERSION
     state: dict[str, Any] = {"ok": False, "present": (folder / "current").is_file()}
@@ -70,8 +71,9 @@ def _index() -> tuple[dict[str, Any], dt.datetime | None]:
         "schema_version": found.schema_version,
         "documents": found.documents,
         "updated_at": _iso(found.updated_at),
+        "revision": found.revision,
     }
-    return state, found.updated_at
+    return state, found.revision
 
 
 def _iso(moment: dt.datetime) -> str:

@@ -245,3 +245,49 @@ def test_threads_share_a_generations_columns_and_read_the_next_ones_afresh(
     assert len(readers[0].days) == 6  # a thread still on the old generation keeps its arrays
     for reader in [*readers, newer]:
         reader.close()
+
+
+def test_a_rebuild_records_the_revision_it_reflects(tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    index.rebuild(folder, LIBRARY)
+    assert index.indexed_revision(folder) is None  # a caller that gives none
+    index.rebuild(folder, LIBRARY, revision=7)
+    assert index.indexed_revision(folder) == 7
+
+
+@pytest.mark.parametrize(
+    ("recorded", "given", "only_if_behind", "reindexed", "after"),
+    [
+        (None, 5, True, ["platforms"], 5),  # never recorded: behind
+        (4, 5, True, ["platforms"], 5),
+        (5, 5, True, [], 5),  # another process caught up first: nothing done
+        (6, 5, True, [], 6),
+        (5, 5, False, ["platforms"], 5),  # `flask index update` always compares
+        (6, 5, False, ["platforms"], 6),  # and never lowers the recorded revision
+        (4, None, False, ["platforms"], 4),
+    ],
+)
+def test_update_records_the_revision_and_skips_when_caught_up(
+    tmp_path: Path,
+    recorded: int | None,
+    given: int | None,
+    only_if_behind: bool,
+    reindexed: list[str],
+    after: int | None,
+) -> None:
+    folder = tmp_path / "index"
+    index.rebuild(folder, LIBRARY, revision=recorded)
+    changed = dataclasses.replace(LIBRARY[0], content_hash="new")
+    wanted = {doc.slug: doc.content_hash for doc in LIBRARY} | {changed.slug: "new"}
+    load = lambda slugs: [changed for _ in slugs]  # noqa: E731
+    assert index.update(folder, wanted, load, given, only_if_behind=only_if_behind) == (
+        reindexed,
+        [],
+    )
+    assert index.indexed_revision(folder) == after
+
+
+def test_the_revision_of_an_index_of_another_schema_is_unavailable(folder: Path) -> None:
+    (live_build(folder) / "meta.json").write_text('{"schema_version": 0, "revision": 3}')
+    with pytest.raises(index.IndexUnavailable):
+        index.indexed_revision(folder)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gzip
 import shutil
@@ -14,8 +15,10 @@ import pytest
 from flask import Flask, template_rendered
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, event, update
+from sqlalchemy.orm import Session
 
-from portal.db import get_engine
+from portal import revision
+from portal.db import get_engine, write_transaction
 from portal.models import Edition
 from tests.conftest import ARCHIVE, CATALOGUE_FILE, AppFactory
 from tests.support.builders import edition, import_editions, link
@@ -162,6 +165,23 @@ def test_an_import_changes_the_validators(
         assert response.headers["ETag"] != etag
 
 
+def test_an_import_by_a_host_whose_clock_is_behind_changes_the_page(
+    app: Flask, site: FlaskClient, seeded: FlaskCliRunner, tmp_path: Path
+) -> None:
+    """The last writer's clock was a day ahead; this import's `updated_at` is older than
+    every other edition's, and the counts stay the same: only the revision moves."""
+    with app.app_context(), write_transaction() as session:
+        ahead = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        session.execute(update(Edition).values(updated_at=ahead))
+    before = site.get("/editions/june")
+    assert before.status_code == 200 and "June, corrected" not in before.text
+    june = edition("june", "2021-06-07", (link("A June link", themes=("platforms",)),))
+    import_editions(seeded, tmp_path / "june", dataclasses.replace(june, title="June, corrected"))
+    after = site.get("/editions/june", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and "June, corrected" in after.text
+    assert after.headers["ETag"] != before.headers["ETag"]
+
+
 def test_an_unchanged_import_keeps_the_validators(
     site: FlaskClient, seeded: FlaskCliRunner
 ) -> None:
@@ -290,9 +310,9 @@ def test_a_change_by_another_process_shows_within_the_check_interval(
     with app.app_context():
         engine = get_engine()
     elsewhere = create_engine(engine.url)  # not through portal.db: as another process would
-    with elsewhere.begin() as other:
-        later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
-        other.execute(update(Edition).values(title="Retitled elsewhere", updated_at=later))
+    with elsewhere.begin() as other:  # as the other process's import would: revision too
+        other.execute(update(Edition).values(title="Retitled elsewhere"))
+        revision.advance(Session(bind=other))
     elsewhere.dispose()
     after = client.get("/editions/")
     assert ("Retitled elsewhere" in after.text) is seen_at_once

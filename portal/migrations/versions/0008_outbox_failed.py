@@ -1,7 +1,7 @@
 """The outbox's `failed` status: mail given up after PORTAL_OUTBOX_MAX_ATTEMPTS attempts.
 
 Revision ID: 0008
-Revises: 0006 (re-chained onto 0007 at merge)
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

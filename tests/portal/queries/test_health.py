@@ -17,6 +17,7 @@ from portal import create_app
 from portal.importing.catalogue import load_catalogue
 from portal.importing.run import validate_files, write_editions
 from portal.search import index_folder
+from tests.conftest import ARCHIVE, CATALOGUE_FILE
 from tests.support.builders import edition, write
 from tests.support.signup_helpers import free_port
 
@@ -45,7 +46,7 @@ def test_a_healthy_host_answers_ok(client: FlaskClient, seeded: FlaskCliRunner) 
     assert search["ok"] is True and search["present"] is True and search["readable"] is True
     assert search["schema_version"] == search["expected_schema_version"] == index.SCHEMA_VERSION
     assert search["documents"] > 1 and search["stale"] is False
-    assert search["updated_at"] >= database["latest_change"]
+    assert search["revision"] == database["revision"] >= 1
 
 
 def test_an_empty_archive_with_its_index_is_healthy(client: FlaskClient) -> None:
@@ -121,7 +122,7 @@ def test_an_import_without_an_index_update_is_reported_stale(
     status, body = _health(client)
     assert status == 200 and body["status"] == "stale"
     assert body["index"]["stale"] is True and body["database"]["editions"] == 2
-    assert body["index"]["updated_at"] < body["database"]["latest_change"]
+    assert body["index"]["revision"] < body["database"]["revision"]
     assert seeded.invoke(args=["index", "update"]).exit_code == 0
     status, body = _health(client)
     assert status == 200 and body["status"] == "ok" and body["index"]["stale"] is False
@@ -156,3 +157,20 @@ def test_an_unreachable_database_makes_the_host_unavailable(
     assert body["database"] == {"ok": False, "error": "OperationalError"}
     assert "the database does not answer" in caplog.text
     assert "nonexistent-folder" not in json.dumps(body) and "127.0.0.1" not in json.dumps(body)
+
+
+def test_a_theme_only_import_leaves_the_host_healthy(make_app: Any, tmp_path: Path) -> None:
+    """A changed theme description moves the content revision; the import records it in
+    the index too, so the host is not reported stale."""
+    catalogue = tmp_path / "themes.yaml"
+    shutil.copy(CATALOGUE_FILE, catalogue)
+    app = make_app(THEMES_FILE=str(catalogue))
+    runner, client = app.test_cli_runner(), app.test_client()
+    assert runner.invoke(args=["editions", "import", str(ARCHIVE)]).exit_code == 0
+    text = catalogue.read_text()
+    catalogue.write_text(text.replace("      Products that other", "      Now products that other"))
+    result = runner.invoke(args=["editions", "import", str(ARCHIVE)])
+    assert result.exit_code == 0 and "0 added, 0 updated" in result.output
+    status, body = _health(client)
+    assert status == 200 and body["status"] == "ok"
+    assert body["index"]["revision"] == body["database"]["revision"]
