@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 import index
 from portal import search
+from portal.commands.groups import SchemaGroup
 from portal.commands.subscribers import outbox_cli, subscribers_cli
 from portal.db import get_engine, get_session, write_transaction
 from portal.demo.editions import write_demo_archive
@@ -26,9 +27,10 @@ from portal.tagging.apply import ApplyReport, apply_proposals
 from portal.tagging.suggest import Survey, UntaggedLink, survey_files
 
 db_cli = AppGroup("db", help="Create and migrate the database.")
-editions_cli = AppGroup("editions", help="Import, export and generate edition files.")
-index_cli = AppGroup("index", help="Build, update and check the search index.")
-themes_cli = AppGroup("themes", help="Tag the links in edition files with themes.")
+# Every command of these groups checks the database's schema first (portal/commands/groups.py).
+editions_cli = SchemaGroup("editions", help="Import, export and generate edition files.")
+index_cli = SchemaGroup("index", help="Build, update and check the search index.")
+themes_cli = SchemaGroup("themes", help="Tag the links in edition files with themes.")
 
 
 def init_app(app: Flask) -> None:
@@ -167,7 +169,7 @@ def export_command(folder: Path) -> None:
     click.echo(f"Exported {len(records)} editions to {folder}.")
 
 
-@editions_cli.command("demo")
+@editions_cli.command("demo", needs_schema=False)
 @click.option("--count", default=100, show_default=True, type=click.IntRange(1, 100_000))
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def demo_command(count: int, folder: Path) -> None:
@@ -218,7 +220,7 @@ def index_check_command() -> None:
     click.echo("Search index matches the database.")
 
 
-@themes_cli.command("suggest")
+@themes_cli.command("suggest", needs_schema=False)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--apply", "apply_", is_flag=True, help="Ask about each proposal; write the accepted."

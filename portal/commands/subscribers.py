@@ -5,14 +5,14 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import AppGroup
 
+from portal.commands.groups import SchemaGroup
 from portal.models import SUBSCRIBER_STATUSES
 from portal.subscriptions import outbox, records
 from portal.subscriptions.addresses import InvalidInput, normalise_address
 
-subscribers_cli = AppGroup("subscribers", help="Export, count and erase subscribers.")
-outbox_cli = AppGroup("outbox", help="Send queued emails and inspect the queue.")
+subscribers_cli = SchemaGroup("subscribers", help="Export, count and erase subscribers.")
+outbox_cli = SchemaGroup("outbox", help="Send queued emails and inspect the queue.")
 
 
 @subscribers_cli.command("export")
