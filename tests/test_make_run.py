@@ -1,4 +1,5 @@
-"""`make run` serves on PORT, and the links in its emails point at that port.
+"""`make run` serves on PORT, and the links in its emails point at that port; each PYTHON
+gets a virtual environment of its own.
 
 The Makefile's own `run` recipe runs, under the test's virtual environment, with its
 `install` and `prepare` steps taken as done (`make -o`): the test brings a migrated database.
@@ -100,3 +101,16 @@ def test_a_confirmation_link_points_at_the_port_served(
         assert found.group(1) == (base_url or f"http://{host}")
         if base_url is None:  # the link leads to the server that sent it
             assert status_of(host, found.group(0).removeprefix(found.group(1))) == 200
+
+
+@pytest.mark.parametrize(
+    ("python", "venv"),
+    [(None, ".venv"), ("python3.13", ".venv-3.13"), ("/usr/bin/python3.12", ".venv-3.12")],
+)
+def test_each_python_gets_a_virtual_environment_of_its_own(python: str | None, venv: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHON", "VENV", "MAKEFLAGS")}
+    command = ["make", "--no-print-directory", "--dry-run", "-o", f"{venv}/.installed-test"]
+    command += ["test-fast", *([f"PYTHON={python}"] if python else [])]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"{venv}/bin/pytest --ignore=tests/browser"), done.stdout
