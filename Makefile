@@ -1,21 +1,36 @@
 # The two set-up commands: `make run` and `make test`. Everything else is a helper.
 PYTHON ?= python3
-VENV := .venv
+# One virtual environment per interpreter, so two never mix: .venv for the default python3,
+# .venv-3.13 for PYTHON=python3.13 (or /path/to/python3.13), .venv-<name> for any other.
+PYTHON_TAG := $(patsubst python%,%,$(notdir $(PYTHON)))
+VENV := $(if $(filter python3,$(PYTHON)),.venv,.venv-$(or $(PYTHON_TAG),$(notdir $(PYTHON))))
 BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
+# The fast part of the suite: no browser, SQLite only (`make test-fast`, CI's pass on 3.13).
+FAST_TESTS := --ignore=tests/browser -m "not postgresql"
 
-.PHONY: run test install install-test chromium postgresql wrk nginx redis lint check-types pytest serve prepare clean bench bench-load bench-import audit
+.PHONY: run test install install-test chromium postgresql wrk nginx redis lint check-types pytest test-fast serve prepare clean bench bench-load bench-import audit
 
 ## make run: install, migrate, import the bundled archive, serve on 127.0.0.1:$(PORT).
+# Links in emails and feeds point at the port served, unless PORTAL_BASE_URL is set.
+run: export PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install prepare
 	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 ## make test: install what the tests need (PostgreSQL too), then ruff, mypy and pytest on both databases.
 test: install-test lint check-types pytest
 
+# A pyenv shim (python3.13) only runs the versions pyenv has selected; any other installed
+# by pyenv is found by name, so PYTHON=python3.13 works without `pyenv global`.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@py='$(PYTHON)'; \
+	if ! "$$py" -c '' 2>/dev/null && command -v pyenv >/dev/null 2>&1; then \
+	  version=$$(pyenv whence "$$py" 2>/dev/null | tail -n 1); \
+	  if [ -n "$$version" ]; then py=$$(PYENV_VERSION=$$version pyenv which "$$py"); fi; \
+	fi; \
+	"$$py" -c '' 2>/dev/null || { echo "$(PYTHON) is not a Python interpreter on this machine" >&2; exit 1; }; \
+	echo "$$py -m venv $(VENV)"; "$$py" -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
@@ -109,6 +124,10 @@ check-types:
 pytest:
 	$(BIN)/pytest
 
+## make test-fast: the tests that need no browser and no PostgreSQL (CI runs them on 3.13 too).
+test-fast: $(VENV)/.installed-test
+	$(BIN)/pytest $(FAST_TESTS)
+
 ## make bench: the search benchmark on the 3,000-edition demo archive (prints figures, asserts nothing).
 bench: install-test
 	$(BIN)/python bench/search.py
@@ -128,4 +147,4 @@ bench-load: install-test wrk
 		$(if $(DATABASE_URL),--database-url '$(DATABASE_URL)')
 
 clean:
-	rm -rf $(VENV) node_modules *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .venv-* node_modules *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -16,12 +16,15 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import ServiceUnavailable
 
 from portal.logs import private_logger
+from portal.migrations.status import SchemaStatus, schema_status
 
 log = private_logger(__name__)
 
 _EXTENSION = "portal.db"
+_SCHEMA_EXTENSION = "portal.schema"
 # Execution option marking a transaction that will write: on SQLite it begins IMMEDIATE.
 _WRITE_OPTION = "portal_write"
 # Write transactions committed by this process: what it caches from the database is
@@ -102,7 +105,7 @@ def close_session(_exc: BaseException | None = None) -> None:
         # Closing rolls back, and the server may have ended the connection meanwhile (a
         # restart): the pool has discarded that connection and the response is made, so
         # a failure here must not turn it into a 500.
-        log.warning("rollback at the end of a request failed: %s", _first_line(error))
+        log.warning("rollback at the end of a request failed: %s", first_line(error))
         session.invalidate()
 
 
@@ -119,8 +122,32 @@ def database_unavailable(error: BaseException) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Close the session at the end of every request and CLI command."""
+    """Check the schema before requests; close the session after every request and CLI command."""
+    app.extensions[_SCHEMA_EXTENSION] = SchemaWatch()
+    app.before_request(require_schema)
     app.teardown_appcontext(close_session)
+
+
+def require_schema() -> None:
+    """Answer 503 while the database's schema is missing or behind the code's migrations.
+
+    Asked before each request until the schema is found usable, then never again in this
+    process: the code cannot change under a running worker, and `flask db upgrade` needs no
+    restart to be seen. A database out of reach is left to the request's own handling.
+    """
+    watch: SchemaWatch = current_app.extensions[_SCHEMA_EXTENSION]
+    if watch.ready:
+        return
+    try:
+        with get_engine().connect() as connection:
+            status = schema_status(connection)
+    except exc.SQLAlchemyError as error:
+        if database_unavailable(error):
+            return
+        raise
+    watch.found(status)
+    if not status.usable:
+        raise ServiceUnavailable()
 
 
 class Outage:
@@ -144,7 +171,7 @@ class Outage:
                 return
             self._logged_at = now
         log.error(
-            "database unavailable (%d request(s) answered 503): %s", failures, _first_line(error)
+            "database unavailable (%d request(s) answered 503): %s", failures, first_line(error)
         )
 
     def connected(self) -> None:
@@ -158,7 +185,32 @@ class Outage:
 OUTAGE = Outage()
 
 
-def _first_line(error: BaseException) -> str:
+class SchemaWatch:
+    """Per-app record of the schema check: done once it passes, logged once a minute until then."""
+
+    def __init__(self) -> None:
+        self.ready = False
+        self._refused = 0
+        self._logged_at: float | None = None
+
+    def found(self, status: SchemaStatus) -> None:
+        """Note one check's answer, logging a schema the code cannot use (or does not know)."""
+        if status.usable:
+            self.ready = True
+            if status.message:
+                log.warning("%s", status.message)
+            elif self._refused:
+                log.warning("database schema up to date after %d request(s) refused", self._refused)
+            return
+        self._refused += 1
+        now = time.monotonic()
+        if self._logged_at is None or now - self._logged_at >= Outage.REMIND_AFTER_SECONDS:
+            self._logged_at = now
+            log.error("%s (%d request(s) answered 503)", status.message, self._refused)
+
+
+def first_line(error: BaseException) -> str:
+    """Return an error's type and the first line of its message, for one-line reports."""
     text = str(error).strip()
     return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}"
 

@@ -62,7 +62,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every test that needs a database once per backend, unless it is marked sqlite_only."""
     if "backend" in metafunc.fixturenames:
         only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
-        metafunc.parametrize("backend", BACKENDS[:1] if only_sqlite else BACKENDS, indirect=True)
+        backends = BACKENDS[:1] if only_sqlite else BACKENDS
+        params = [pytest.param(name, marks=_backend_marks(name)) for name in backends]
+        metafunc.parametrize("backend", params, indirect=True)
+
+
+def _backend_marks(name: str) -> list[pytest.MarkDecorator]:
+    return [pytest.mark.postgresql] if name == "postgresql" else []
+
+
+# Fixtures that start a PostgreSQL server: a test using one is marked `postgresql` too.
+POSTGRES_FIXTURES = frozenset({"postgres_server", "postgres_template", "own_postgres"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs a PostgreSQL server, so `-m "not postgresql"` runs without one."""
+    for item in items:
+        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgresql)
 
 
 @pytest.fixture

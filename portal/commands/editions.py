@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from portal import search
 from portal.commands.common import theme_catalogue, update_search_index
+from portal.commands.groups import SchemaGroup
 from portal.commands.subscribers import outbox_cli, subscribers_cli
 from portal.commands.themes import themes_cli
 from portal.db import get_engine, get_session, write_transaction
@@ -30,8 +31,9 @@ from portal.importing.formats.markdown import render_markdown
 from portal.importing.store import all_edition_exports
 
 db_cli = AppGroup("db", help="Create and migrate the database.")
-editions_cli = AppGroup("editions", help="Import, export and generate edition files.")
-index_cli = AppGroup("index", help="Build, update and check the search index.")
+# Every command of these groups checks the database's schema first (portal/commands/groups.py).
+editions_cli = SchemaGroup("editions", help="Import, export and generate edition files.")
+index_cli = SchemaGroup("index", help="Build, update and check the search index.")
 
 
 def init_app(app: Flask) -> None:
@@ -182,7 +184,7 @@ def export_command(folder: Path) -> None:
     click.echo(f"Exported {len(records)} editions to {folder}.")
 
 
-@editions_cli.command("demo")
+@editions_cli.command("demo", needs_schema=False)
 @click.option("--count", default=100, show_default=True, type=click.IntRange(1, 100_000))
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def demo_command(count: int, folder: Path) -> None:

@@ -6,15 +6,15 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from portal.commands.groups import SchemaGroup
 from portal.models import SUBSCRIBER_STATUSES
 from portal.subscriptions import outbox, records
 from portal.subscriptions.addresses import InvalidInput, normalise_address
 from portal.subscriptions.transport import erase_mail_files, mail_folder
 
-subscribers_cli = AppGroup("subscribers", help="Export, count and erase subscribers.")
-outbox_cli = AppGroup("outbox", help="Send queued emails and inspect the queue.")
+subscribers_cli = SchemaGroup("subscribers", help="Export, count and erase subscribers.")
+outbox_cli = SchemaGroup("outbox", help="Send queued emails and inspect the queue.")
 
 
 @subscribers_cli.command("export")

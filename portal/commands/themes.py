@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 
 from portal.commands.common import plural, theme_catalogue, update_search_index
+from portal.commands.groups import SchemaGroup
 from portal.db import get_session
 from portal.importing.catalogue import ThemeEntry
 from portal.importing.files import collect_edition_files
@@ -15,7 +15,8 @@ from portal.tagging.apply import apply_proposals
 from portal.tagging.database import store_accepted, survey_database
 from portal.tagging.suggest import Survey, UntaggedLink, survey_files
 
-themes_cli = AppGroup("themes", help="Tag the links of editions with themes.")
+# Every command checks the database's schema first (portal/commands/groups.py).
+themes_cli = SchemaGroup("themes", help="Tag the links of editions with themes.")
 
 
 @themes_cli.command("suggest")

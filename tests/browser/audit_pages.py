@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING
 from unittest import mock
 
 from itsdangerous import TimestampSigner
+from sqlalchemy import create_engine
 
 from portal import create_app
+from portal.migrations import migrate
 from portal.subscriptions.tokens import (
     CONFIRM_MAX_AGE,
     make_confirm_token,
@@ -131,9 +133,12 @@ def _page_types(site: Site, secret_key: str) -> tuple[AuditedPage, ...]:
 
 def _unavailable_search_page(site: Site, secret_key: str, folder: Path) -> bytes:
     """Return the 503 page /search answers when there is no search index."""
+    empty = create_engine(f"sqlite:///{folder / 'empty.sqlite3'}")
+    migrate.upgrade(empty)  # a schema but no index: pages would answer 503 without one
+    empty.dispose()
     settings = {
         "TESTING": True,
-        "DATABASE_URL": f"sqlite:///{folder / 'empty.sqlite3'}",
+        "DATABASE_URL": str(empty.url),
         "INDEX_DIR": str(folder / "no-index"),
         "SECRET_KEY": secret_key,
         "BASE_URL": site.url,

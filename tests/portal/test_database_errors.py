@@ -166,8 +166,11 @@ def test_a_connection_ended_by_the_server_mid_request_still_answers(
         postgres_server.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
-def test_a_sqlite_portal_never_loads_the_postgresql_driver(tmp_path: Path) -> None:
+def test_a_sqlite_portal_never_loads_the_postgresql_driver(
+    migrated_database: Path, tmp_path: Path
+) -> None:
     # In a process of its own: this one has imported psycopg for the errors above.
+    (tmp_path / "p.sqlite3").write_bytes(migrated_database.read_bytes())
     code = "\n".join(
         [
             "import sys",

@@ -208,8 +208,9 @@ def test_gunicorn_in_production_without_a_secret_key_exits_with_the_message(
 
 
 @pytest.fixture
-def production_server(tmp_path: Path) -> Iterator[str]:
+def production_server(migrated_database: Path, tmp_path: Path) -> Iterator[str]:
     """Return the address of gunicorn serving in production behind one trusted proxy."""
+    (tmp_path / "portal.sqlite3").write_bytes(migrated_database.read_bytes())
     port = free_port()
     process = _gunicorn(
         tmp_path,
