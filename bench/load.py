@@ -288,6 +288,8 @@ def server_environment(env: dict[str, str], smtp_port: int) -> dict[str, str]:
             # One client address signs up many times a second: lift the per-IP limit, and
             # answer the form at once (the bot check wants 3 s between showing and sending).
             "PORTAL_SIGNUP_RATE_LIMIT": "1000000 per minute",
+            # The same for searches: the limiter still counts each one (its real cost).
+            "PORTAL_SEARCH_RATE_LIMIT": "1000000 per minute",
             "PORTAL_SIGNUP_MIN_SECONDS": "0",
         }
     )

@@ -28,13 +28,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     _configure(app, test_config)
 
-    from portal import caching, commands, db, security, static_files, subscriptions, views
+    from portal import caching, commands, db, limits, security, static_files, subscriptions, views
 
     security.init_app(app)
     static_files.init_app(app)
     caching.init_app(app)
     db.init_app(app)
     CSRFProtect(app)
+    limits.init_app(app)
     subscriptions.init_app(app)
     commands.init_app(app)
     views.init_app(app)

@@ -119,6 +119,13 @@ SETTINGS: tuple[Setting, ...] = (
         "([limits](https://limits.readthedocs.io/en/stable/quickstart.html#rate-limit-string-notation) notation).",
     ),
     Setting(
+        "SEARCH_RATE_LIMIT",
+        "240 per minute",
+        "Searches (`/search` and `/api/search` together) allowed per client, IPv4 address or "
+        "IPv6 /64: room for search-as-you-type, not for scraping ([limits] notation; a 429 "
+        "says when to come back in `Retry-After`).",
+    ),
+    Setting(
         "RATELIMIT_STORAGE_URI",
         "memory://",
         "Where rate-limit counters and used sign-up forms are kept. `memory://` counts per "

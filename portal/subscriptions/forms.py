@@ -14,7 +14,7 @@ from itsdangerous import BadData, TimestampSigner
 from wtforms import EmailField, HiddenField, StringField
 from wtforms.validators import ValidationError
 
-from portal.subscriptions import get_limiter
+from portal.limits import get_limiter
 from portal.subscriptions.addresses import InvalidInput, clean_name, normalise_address
 
 log = logging.getLogger(__name__)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import smtplib
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
+from functools import partial
 
-from flask import Flask, current_app
+from flask import Flask, Response, after_this_request, current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -78,6 +80,28 @@ def deliver_claimed(app: Flask, ids: Sequence[int]) -> None:
                 attempt(transport, message_id)
     except Exception:
         log.exception("delivering outbox messages %s failed; `flask outbox send` retries", ids)
+
+
+def deliver_after_response(mail: list[int]) -> None:
+    """Send the queued mail once the response has gone, so SMTP never holds up the page.
+
+    With no mail too, so a sign-up's request takes the same path whether mail is due or not.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    deliver = partial(deliver_claimed, app, mail)
+    if app.config["MAIL_IN_BACKGROUND"]:
+        # Not on this thread: a browser follows the redirect on the same connection, and
+        # the next page would wait for the SMTP server (up to SMTP_TIMEOUT_SECONDS). Not a
+        # daemon: a graceful restart lets the delivery finish; a killed worker leaves the
+        # mail claimed, and `flask outbox send` delivers it once the claim runs out.
+        send = partial(threading.Thread(target=deliver, name="portal-mail").start)
+    else:
+        send = deliver
+
+    @after_this_request
+    def _send_when_closed(response: Response) -> Response:
+        response.call_on_close(send)
+        return response
 
 
 def attempt(transport: Transport, message_id: int) -> bool:

@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
     """Register blueprints, error pages and template filters."""
     app.register_blueprint(archive.bp)
     app.register_blueprint(themes.bp)
-    app.register_blueprint(search.bp)
+    search.init_app(app)
     app.register_blueprint(sources.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(discovery.bp)

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -18,6 +19,7 @@ from flask import (
 
 from portal.caching import rendered_once
 from portal.db import get_session
+from portal.limits import limit_endpoints
 from portal.models import link_anchor
 from portal.search import (
     Hit,
@@ -32,6 +34,14 @@ from portal.search import (
 from portal.views.search_params import BadSearch, parse_search
 
 bp = Blueprint("search", __name__)
+# Limited together, per client: the results page and its JSON twin (instant search).
+SEARCH_ENDPOINTS = ("search.results", "search.api")
+
+
+def init_app(app: Flask) -> None:
+    """Register the search pages, limited per client by SEARCH_RATE_LIMIT."""
+    app.register_blueprint(bp)
+    limit_endpoints(app, SEARCH_ENDPOINTS, app.config["SEARCH_RATE_LIMIT"], scope="search")
 
 
 def search_request() -> SearchRequest:

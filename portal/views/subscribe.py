@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import threading
-from functools import partial
-from typing import cast
-
 from flask import (
     Blueprint,
     Flask,
     Response,
-    after_this_request,
     current_app,
-    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask.typing import ResponseReturnValue, RouteCallable
-from flask_limiter import RateLimitExceeded
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
-from portal.subscriptions import (
-    LIMITED_ENDPOINTS,
-    get_limiter,
-    outbox,
-    retry_after_seconds,
-    service,
-)
+from portal.limits import limit_endpoints
+from portal.subscriptions import outbox, service
 from portal.subscriptions.forms import (
     CONSENT_TEXT,
     CONSENT_VERSION,
@@ -42,7 +30,6 @@ from portal.subscriptions.tokens import (
     read_confirm_token,
     read_unsubscribe_token,
 )
-from portal.views import errors
 
 bp = Blueprint("subscribe", __name__)
 
@@ -50,6 +37,8 @@ bp = Blueprint("subscribe", __name__)
 # put it in URLs, access logs and browser history); more than an address can hold is cut,
 # and the full form's validation says what is wrong with the rest.
 MAX_PREFILL = 320
+# Limited together, per client: sending the form, and asking for a new confirmation link.
+SIGNUP_ENDPOINTS = ("subscribe.sign_up", "subscribe.resend")
 
 
 def init_app(app: Flask) -> None:
@@ -60,12 +49,7 @@ def init_app(app: Flask) -> None:
     # The compact form sits on cached pages, the same for everyone, so it has no token. Its
     # POST changes nothing: it shows the full form, whose own POST checks the CSRF token.
     app.extensions["csrf"].exempt(signup_continue)
-    signup_limit = get_limiter(app).shared_limit(app.config["SIGNUP_RATE_LIMIT"], scope="signup")
-    for endpoint in LIMITED_ENDPOINTS:
-        # Flask-Limiter checks a decorated limit in the view's wrapper, so swap it in.
-        app.view_functions[endpoint] = cast(
-            RouteCallable, signup_limit(app.view_functions[endpoint])
-        )
+    limit_endpoints(app, SIGNUP_ENDPOINTS, app.config["SIGNUP_RATE_LIMIT"], scope="signup")
 
 
 @bp.app_context_processor
@@ -116,7 +100,7 @@ def sign_up() -> ResponseReturnValue:
     except Exception:
         form.release_note()  # nothing was recorded: the same form may be sent again
         raise
-    _deliver_after_response(mail)
+    outbox.deliver_after_response(mail)
     return _check_your_inbox()
 
 
@@ -147,7 +131,7 @@ def confirm(token: str) -> ResponseReturnValue:
     outcome = service.confirm(claim, request.remote_addr or "")
     if outcome.state != "confirmed":
         return _link_problem(outcome.state, token)
-    _deliver_after_response(outcome.mail)
+    outbox.deliver_after_response(outcome.mail)
     return redirect(url_for(".confirmed"), 303)
 
 
@@ -166,7 +150,7 @@ def resend(token: str) -> ResponseReturnValue:
         claim = expired.claim
     except InvalidToken:
         return _link_problem("invalid", token)
-    _deliver_after_response(service.resend(claim))
+    outbox.deliver_after_response(service.resend(claim))
     return _check_your_inbox()
 
 
@@ -203,14 +187,6 @@ def csrf_failed(error: CSRFError) -> ResponseReturnValue:
     return page, 400
 
 
-@bp.app_errorhandler(RateLimitExceeded)
-def rate_limited(error: RateLimitExceeded) -> ResponseReturnValue:
-    """Show the friendly 429 page with a Retry-After header."""
-    response = make_response(errors.render_error(error))
-    response.headers["Retry-After"] = str(retry_after_seconds())
-    return response
-
-
 def _check_your_inbox() -> ResponseReturnValue:
     return redirect(url_for(".check_inbox"), 303)
 
@@ -228,26 +204,3 @@ def _link_problem(state: str, token: str) -> ResponseReturnValue:
     if state == "expired":
         return render_template("subscribe/link_expired.html", token=token), 410
     return render_template("subscribe/link_invalid.html"), 400
-
-
-def _deliver_after_response(mail: list[int]) -> None:
-    """Send the queued mail once the response has gone, so SMTP never holds up the page.
-
-    With no mail too, so a sign-up's request takes the same path whether mail is due or not.
-    """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    deliver = partial(outbox.deliver_claimed, app, mail)
-    if app.config["MAIL_IN_BACKGROUND"]:
-        # Not on this thread: a browser follows the redirect on the same connection, and
-        # the next page would wait for the SMTP server (up to SMTP_TIMEOUT_SECONDS). Not a
-        # daemon: a graceful restart lets the delivery finish; a killed worker leaves the
-        # mail claimed, and `flask outbox send` delivers it once the claim runs out.
-        send = partial(threading.Thread(target=deliver, name="portal-mail").start)
-    else:
-        send = deliver
-
-    @after_this_request
-    def _send_when_closed(response: Response) -> Response:
-        response.call_on_close(send)
-        return response

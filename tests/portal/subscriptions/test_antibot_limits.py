@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner
 
-from portal.subscriptions import client_key
+from portal.limits import client_key
 from portal.subscriptions.forms import _STARTED_SALT, NOTE_MAX_AGE_SECONDS
 from tests.conftest import AppFactory
 from tests.portal.views.test_subscribe_form import stored
