@@ -37,6 +37,7 @@ class _State:
         self._lock = threading.Lock()
         self._running = False
         self._failed_at: float | None = None
+        self.thread: threading.Thread | None = None
 
     def start(self) -> bool:
         """Return whether a catch-up may start now (none running, no recent failure)."""
@@ -65,8 +66,16 @@ def notice(database_revision: int) -> threading.Thread | None:
     if not state.start():
         return None
     worker = threading.Thread(target=_run, args=(app, state), name="index-catch-up", daemon=True)
+    state.thread = worker
     worker.start()
     return worker
+
+
+def wait(app: Flask, timeout: float = 30.0) -> None:
+    """Wait for the app's catch-up thread, if one runs (before its engine is disposed)."""
+    state: _State | None = app.extensions.get(_EXTENSION)
+    if state is not None and state.thread is not None:
+        state.thread.join(timeout)
 
 
 def _run(app: Flask, state: _State) -> None:

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine
 
-from portal import create_app
+from portal import catch_up, create_app
 from portal.migrations import migrate
 from portal.settings import PROJECT_ROOT
 from tests.support import pg
@@ -154,6 +154,8 @@ def make_app(tmp_path: Path, make_database: DatabaseFactory) -> Iterator[AppFact
 
     yield factory
     for made in apps:
+        # A catch-up thread still reading would put its connection back into a disposed pool.
+        catch_up.wait(made)
         engine = made.extensions.get("portal.db", {}).get("engine")
         if engine is not None:
             engine.dispose()
