@@ -16,7 +16,13 @@ from index.storage import live_build, write_lock
 from portal.db import get_session
 from portal.models import Edition
 from portal.search import index_folder
-from tests.conftest import ARCHIVE
+from tests.conftest import ARCHIVE, AppFactory
+
+
+@pytest.fixture
+def app(make_app: AppFactory) -> Flask:
+    """An app whose search limit leaves room for a test searching in a loop from one client."""
+    return make_app(SEARCH_RATE_LIMIT="1000000 per minute")
 
 
 def run(runner: FlaskCliRunner, *args: str) -> tuple[int, str]:
