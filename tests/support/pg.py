@@ -17,6 +17,8 @@ from typing import Any
 
 import psycopg
 
+from tests.support import processes
+
 # Debian puts the server binaries here, one folder per major version, and not on PATH.
 DEBIAN_BINARIES = "/usr/lib/postgresql/*/bin"
 SUPERUSER = "portal"
@@ -93,15 +95,9 @@ class PostgresServer:
 
     def shut_down(self) -> None:
         """Stop the server by its PID with a fast shutdown (as `pg_ctl stop -m fast`), keeping its data."""
-        if self.process.poll() is None:
-            # SIGINT is PostgreSQL's fast shutdown: open transactions are rolled back and
-            # clients disconnected, then the server exits cleanly.
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=START_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        # SIGINT is PostgreSQL's fast shutdown: open transactions are rolled back and
+        # clients disconnected, then the server exits cleanly.
+        processes.stop(self.process, signal.SIGINT, START_TIMEOUT_S)
 
     def start_again(self) -> None:
         """Start the shut-down server on the same folder and port; return once it accepts queries."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.support import processes
 from tests.support.pg import free_port
 
 START_TIMEOUT_S = 30
@@ -55,13 +56,7 @@ class RedisServer:
 
     def stop(self) -> None:
         """Stop the server by its PID (SIGTERM: a clean shutdown) and remove its folder."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=START_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process, signal.SIGTERM, START_TIMEOUT_S)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -151,27 +151,20 @@ def sign_up_over_http(host: str, address: str, timeout: float = PATIENCE) -> int
 
 def owner_of_connection(local_port: int, pids: list[int]) -> int | None:
     """Return which of `pids` holds the 127.0.0.1 TCP socket bound to `local_port`, if any."""
-    inodes = set()
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()  # local address as hex "0100007F:ABCD"; the inode is field 9
-        if int(fields[1].split(":")[1], 16) == local_port:
-            inodes.add(f"socket:[{fields[9]}]")
-    for pid in pids:
-        try:
-            targets = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
-        except OSError:
-            continue  # the process ended while we looked
-        if targets & inodes:
-            return pid
-    return None
+    return _holder(pids, address_field=1, port=local_port)  # the socket's own address
 
 
 def worker_serving(client_port: int, pids: list[int]) -> int | None:
     """Return which of `pids` accepted the connection our socket bound to `client_port` made."""
+    return _holder(pids, address_field=2, port=client_port)  # the server's end: our port remote
+
+
+def _holder(pids: list[int], address_field: int, port: int) -> int | None:
+    """Return which of `pids` holds a TCP socket whose local (1) or remote (2) port is `port`."""
     inodes = set()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()  # the server's end has our port as its remote address (field 2)
-        if int(fields[2].split(":")[1], 16) == client_port:
+        fields = line.split()  # addresses as hex "0100007F:ABCD"; the inode is field 9
+        if int(fields[address_field].split(":")[1], 16) == port:
             inodes.add(f"socket:[{fields[9]}]")
     for pid in pids:
         try:
