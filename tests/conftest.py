@@ -154,11 +154,16 @@ def make_app(tmp_path: Path, make_database: DatabaseFactory) -> Iterator[AppFact
 
     yield factory
     for made in apps:
-        # A catch-up thread still reading would put its connection back into a disposed pool.
-        catch_up.wait(made)
-        engine = made.extensions.get("portal.db", {}).get("engine")
-        if engine is not None:
-            engine.dispose()
+        close_app(made)
+
+
+def close_app(app: Flask) -> None:
+    """Close what an app opened: its index catch-up thread, then its database connections."""
+    # A catch-up thread still reading would put its connection back into a disposed pool.
+    catch_up.wait(app)
+    engine = app.extensions.get("portal.db", {}).get("engine")
+    if engine is not None:
+        engine.dispose()
 
 
 @pytest.fixture
