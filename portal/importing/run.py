@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -32,20 +32,14 @@ class Bar(Protocol):
 Stages = Callable[..., AbstractContextManager[Bar]]
 
 
-class _Quiet:
-    def __enter__(self) -> _Quiet:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        return None
-
+class _Silent:
     def update(self, n_steps: int) -> None:
         """Show nothing."""
 
 
-def quiet(label: str, length: int) -> _Quiet:
+def quiet(label: str, length: int) -> AbstractContextManager[Bar]:
     """Return a progress bar that shows nothing."""
-    return _Quiet()
+    return nullcontext(_Silent())
 
 
 @dataclass

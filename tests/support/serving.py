@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from sqlalchemy import Row, create_engine, text
 
 from bench.http_load import child_pids
 from portal.settings import PROJECT_ROOT
+from tests.support import processes
 from tests.support.signup_helpers import Mailbox, free_port, hidden_fields
 
 PATIENCE = 90  # seconds; generous, because the machine is shared and slow is not wrong
@@ -113,12 +115,7 @@ def gunicorn(
             _wait_until_answering(f"127.0.0.1:{port}", process, log)
             yield Server(f"127.0.0.1:{port}", log, env["PORTAL_DATABASE_URL"], process)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=PATIENCE)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            processes.stop(process, signal.SIGTERM, PATIENCE)
 
 
 def query(database: str, sql: str) -> list[Row[Any]]:
@@ -133,15 +130,36 @@ def query(database: str, sql: str) -> list[Row[Any]]:
 
 def sign_up_over_http(host: str, address: str, timeout: float = PATIENCE) -> int:
     """GET the sign-up form like a browser, then POST it; return the POST's status."""
+    return post_form(host, filled_signup_form(host, address, timeout), timeout)
+
+
+@dataclass(frozen=True)
+class FilledForm:
+    """A sign-up form as a browser would send it: the body and its session cookie."""
+
+    body: str
+    cookie: str
+
+
+def filled_signup_form(host: str, address: str, timeout: float = PATIENCE) -> FilledForm:
+    """GET the sign-up form like a browser and fill in the address."""
     connection = http.client.HTTPConnection(host, timeout=timeout)
     try:
         connection.request("GET", "/subscribe")
         form = connection.getresponse()
         page = form.read().decode()
         cookie = (form.getheader("Set-Cookie") or "").split(";")[0]
-        body = urlencode(hidden_fields(page) | {"email": address})
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
-        connection.request("POST", "/subscribe", body, headers)
+    finally:
+        connection.close()
+    return FilledForm(urlencode(hidden_fields(page) | {"email": address}), cookie)
+
+
+def post_form(host: str, form: FilledForm, timeout: float = PATIENCE) -> int:
+    """POST a filled sign-up form; return the answer's status."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": form.cookie}
+    connection = http.client.HTTPConnection(host, timeout=timeout)
+    try:
+        connection.request("POST", "/subscribe", form.body, headers)
         answer = connection.getresponse()
         answer.read()
         return answer.status

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import threading
 import time
 from collections import Counter
@@ -10,7 +9,6 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
@@ -20,8 +18,16 @@ from sqlalchemy import event
 from portal.db import get_engine
 from tests.conftest import DatabaseFactory
 from tests.portal.views.test_subscribe_form import stored
-from tests.support.serving import PATIENCE, Server, gunicorn, portal_environment, query
-from tests.support.signup_helpers import Mailbox, hidden_fields, sign_up
+from tests.support.serving import (
+    PATIENCE,
+    Server,
+    filled_signup_form,
+    gunicorn,
+    portal_environment,
+    post_form,
+    query,
+)
+from tests.support.signup_helpers import Mailbox, sign_up
 
 WORKERS = 3
 DISTINCT = 50
@@ -38,23 +44,9 @@ def server(tmp_path: Path, make_database: DatabaseFactory, mailbox: Mailbox) -> 
 
 def _sign_up_over_http(host: str, address: str, start: threading.Barrier) -> int:
     """GET the form like a browser, wait for everyone, then POST it; return the status."""
-    reading = http.client.HTTPConnection(host, timeout=PATIENCE)
-    reading.request("GET", "/subscribe")
-    form = reading.getresponse()
-    page = form.read().decode()
-    cookie = (form.getheader("Set-Cookie") or "").split(";")[0]
-    reading.close()
-    body = urlencode(hidden_fields(page) | {"email": address})
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    form = filled_signup_form(host, address)
     start.wait(timeout=PATIENCE)
-    sending = http.client.HTTPConnection(host, timeout=PATIENCE)
-    try:
-        sending.request("POST", "/subscribe", body, headers)
-        answer = sending.getresponse()
-        answer.read()
-        return answer.status
-    finally:
-        sending.close()
+    return post_form(host, form)
 
 
 def _outbox(database: str) -> Counter[str]:
