@@ -37,7 +37,7 @@ from bench.search import prepare  # noqa: E402
 from bench.wrk import RouteFigures, SignupClient, WrkRun, wrk_version  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.db import get_engine, get_session  # noqa: E402
-from portal.importing.catalogue import load_catalogue  # noqa: E402
+from portal.editions.catalogue import load_catalogue  # noqa: E402
 from portal.importing.files import collect_edition_files  # noqa: E402
 from portal.importing.run import import_files  # noqa: E402
 from portal.migrations.migrate import upgrade  # noqa: E402

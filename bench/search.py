@@ -31,7 +31,7 @@ from index.snippets import FORMATTER, FRAGMENTER  # noqa: E402
 from index.storage import live_build  # noqa: E402
 from portal import create_app, search  # noqa: E402
 from portal.db import get_engine, get_session  # noqa: E402
-from portal.importing.catalogue import load_catalogue  # noqa: E402
+from portal.editions.catalogue import load_catalogue  # noqa: E402
 from portal.importing.files import collect_edition_files  # noqa: E402
 from portal.importing.run import import_files  # noqa: E402
 from portal.migrations.migrate import upgrade  # noqa: E402

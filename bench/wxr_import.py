@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.wxr_writer import write_wxr  # noqa: E402
 from portal.demo.editions import demo_editions  # noqa: E402
-from portal.importing.catalogue import load_catalogue  # noqa: E402
+from portal.editions.catalogue import load_catalogue  # noqa: E402
+from portal.editions.records import EditionRecord  # noqa: E402
 from portal.importing.files import read_edition_file  # noqa: E402
-from portal.importing.records import EditionRecord  # noqa: E402
 from portal.settings import PROJECT_ROOT  # noqa: E402
 
 TARGET_SECONDS, TARGET_MB = 30.0, 300.0

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from portal.importing.records import EditionRecord, LinkRecord, slugify
+from portal.editions.records import EditionRecord, LinkRecord, slugify
 
 SITE = "https://example.org"
 WP, DC, CONTENT = (

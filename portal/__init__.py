@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_wtf.csrf import CSRFProtect
 
 from portal import settings
 
@@ -28,17 +27,30 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     _configure(app, test_config)
 
-    from portal import caching, commands, db, limits, security, static_files, subscriptions, views
+    from portal import (
+        caching,
+        commands,
+        db,
+        limits,
+        search,
+        security,
+        static_files,
+        subscriptions,
+        templating,
+        views,
+    )
 
     security.init_app(app)
     static_files.init_app(app)
     caching.init_app(app)
     db.init_app(app)
-    CSRFProtect(app)
+    search.init_app(app)
+    security.csrf.init_app(app)
     limits.init_app(app)
     subscriptions.init_app(app)
     commands.init_app(app)
     views.init_app(app)
+    templating.init_app(app)
     return app
 
 

@@ -8,8 +8,8 @@ loaded or rendered. An import changes the validators of every page at once: simp
 always right. Each worker also keeps the pages it rendered, by ETag (PAGE_CACHE_MB), and
 asks the database for the content version at most once every CONTENT_CHECK_SECONDS, so a
 page asked for again costs no query at all, and an import by another process shows at
-most that late. That check is also when a
-worker notices that its host's search index is behind the database (`catch_up`).
+most that late. Keeping the search index current is not this module's business: it only
+asks whether the content changed (`portal.search` catches its index up by itself).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from flask import Flask, Response, current_app, make_response, request
 from flask.typing import ResponseReturnValue
 from werkzeug.http import is_resource_modified
 
-from portal import catch_up
 from portal.db import get_session, writes_committed
 from portal.queries import archive
 from portal.settings import PROJECT_ROOT
@@ -152,7 +151,6 @@ def content_version() -> archive.ContentVersion:
     if checked is None or checked.writes != writes or now - checked.at >= interval:
         checked = _Checked(archive.content_version(get_session()), now, writes)
         current_app.extensions[_CHECKED] = checked
-        catch_up.notice(checked.version.revision)
     return checked.version
 
 

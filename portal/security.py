@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+# CSRF protection on every POST; a view that must go without it says so (`@csrf.exempt`).
+csrf = CSRFProtect()
 
 # No inline script or style anywhere (templates/ holds none); the edition page's JSON-LD
 # `<script type="application/ld+json">` is a data block, which CSP does not govern.

@@ -12,8 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine
 
-from portal import catch_up, create_app
+from portal import create_app
 from portal.migrations import migrate
+from portal.search import catch_up
 from portal.settings import PROJECT_ROOT
 from tests.support import pg
 from tests.support.signup_helpers import Mailbox, mail_settings

@@ -9,8 +9,8 @@ from flask import current_app
 
 from portal import search
 from portal.db import get_session
-from portal.importing.catalogue import ThemeEntry, load_catalogue
-from portal.importing.records import EditionFileError
+from portal.editions.catalogue import ThemeEntry, load_catalogue
+from portal.editions.records import EditionFileError
 
 
 def theme_catalogue() -> list[ThemeEntry]:
@@ -25,7 +25,7 @@ def theme_catalogue() -> list[ThemeEntry]:
 def update_search_index() -> None:
     """Re-index the editions that changed and print how many; a busy index is a clear error."""
     try:
-        changed, removed = search.update_index(get_session())
+        changed, removed = search.content_changed(get_session())
     except search.IndexBusy as error:
         raise click.ClickException(f"{error}; run `flask index update` when it is done.") from None
     click.echo(f"Search index: {len(changed)} editions re-indexed, {len(removed)} removed.")

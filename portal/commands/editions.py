@@ -17,6 +17,8 @@ from portal.commands.subscribers import outbox_cli, subscribers_cli
 from portal.commands.themes import themes_cli
 from portal.db import get_engine, get_session, write_transaction
 from portal.demo.editions import write_demo_archive
+from portal.editions.markdown import render_markdown
+from portal.editions.store import all_edition_exports
 from portal.importing import (
     Bar,
     DocumentOutcome,
@@ -27,8 +29,6 @@ from portal.importing import (
     import_paths,
     parse_document,
 )
-from portal.importing.formats.markdown import render_markdown
-from portal.importing.store import all_edition_exports
 
 db_cli = AppGroup("db", help="Create and migrate the database.")
 # Every command of these groups checks the database's schema first (portal/commands/groups.py).

@@ -12,8 +12,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from portal.demo.words import WordBank
-from portal.importing.formats.markdown import render_markdown
-from portal.importing.records import EditionRecord, LinkRecord, slugify
+from portal.editions.markdown import render_markdown
+from portal.editions.records import EditionRecord, LinkRecord, slugify
 
 DEMO_COMMENT = (
     "DEMO DATA: a synthetic edition written by `flask editions demo`.\n"

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from portal.importing.formats.frontmatter import LineMap, load_front_matter
-from portal.importing.records import EditionFileError, Problem
+from portal.editions.frontmatter import LineMap, load_front_matter
+from portal.editions.records import EditionFileError, Problem
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

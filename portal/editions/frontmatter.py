@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from portal.importing.records import EditionFileError, Problem
+from portal.editions.records import EditionFileError, Problem
 
 
 class LineMap(dict[str, Any]):

@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from portal.importing.formats.frontmatter import LineMap, load_front_matter, split_front_matter
-from portal.importing.records import (
+from portal.editions.frontmatter import LineMap, load_front_matter, split_front_matter
+from portal.editions.records import (
     EditionFileError,
     EditionRecord,
     LinkRecord,

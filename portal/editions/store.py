@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal import revision
-from portal.importing.catalogue import ThemeEntry
-from portal.importing.records import (
+from portal.editions.catalogue import ThemeEntry
+from portal.editions.records import (
     EditionRecord,
     LinkRecord,
     Origin,

@@ -8,9 +8,9 @@ re-index what changed. `import_paths` (files and folders) and `import_documents`
 command line calls nothing else to import.
 """
 
-from portal.importing.catalogue import ThemeEntry, load_catalogue
+from portal.editions.catalogue import ThemeEntry, load_catalogue
+from portal.editions.records import DocumentOutcome, EditionFileError, Problem
 from portal.importing.formats import detect_form, parse_document
-from portal.importing.records import DocumentOutcome, EditionFileError, Problem
 from portal.importing.run import Bar, ImportReport, import_documents, import_paths
 
 __all__ = [

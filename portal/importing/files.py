@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from portal.editions.records import DocumentOutcome, EditionFileError, ParsedEdition, Problem
 from portal.importing.formats import decode_text, parse_document, parse_edition
 from portal.importing.formats.edition import MAX_FILE_BYTES
-from portal.importing.records import DocumentOutcome, EditionFileError, ParsedEdition, Problem
 
 # What a folder yields; a file named on the command line is read whatever its name.
 EDITION_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".xml", ".rss", ".atom")

@@ -14,10 +14,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal import revision, search
 from portal.db import get_session, write_transaction
-from portal.importing.catalogue import ThemeEntry
+from portal.editions.catalogue import ThemeEntry
+from portal.editions.records import DocumentOutcome, ParsedEdition, Problem, slugify
+from portal.editions.store import EditionWriter, Outcome, SlugTaken, sync_themes
 from portal.importing.files import collect_edition_files, read_edition_document
-from portal.importing.records import DocumentOutcome, ParsedEdition, Problem, slugify
-from portal.importing.store import EditionWriter, Outcome, SlugTaken, sync_themes
 
 Progress = Callable[[int], None]
 
@@ -228,7 +228,7 @@ def reindex(report: ImportReport) -> ImportReport:
     if not report.changed_slugs and not search.index_behind(revision.current(get_session())):
         return report
     try:
-        changed, removed = search.update_index(get_session())
+        changed, removed = search.content_changed(get_session())
     except search.IndexBusy as error:
         report.index_problem = f"{error}; run `flask index update` when it is done."
         return report

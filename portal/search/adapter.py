@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from flask import Flask, current_app
-from markupsafe import Markup, escape
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -29,7 +28,8 @@ from index import (
     SearchResults,
     Sort,
 )
-from portal import paragraphs, revision
+from portal import revision
+from portal.editions import paragraphs
 from portal.models import Edition, Link, Source, Theme
 
 __all__ = [
@@ -51,8 +51,7 @@ __all__ = [
     "index_behind",
     "index_folder",
     "index_summary",
-    "marked",
-    "paragraph_html",
+    "mark",
     "rebuild_index",
     "update_index",
 ]
@@ -204,18 +203,6 @@ def highlight_terms(hl: str) -> frozenset[str]:
     return index.highlight_terms(hl)
 
 
-def marked(text: str, terms: frozenset[str] | None = None) -> str | Markup:
-    """Return text with the terms' words in <mark>, or unchanged (for autoescaping) without terms."""
-    if not terms:
-        return text
-    # Safe: index.mark escapes every character and adds only <mark> tags (tests/portal/test_highlight.py).
-    return Markup(index.mark(text, terms))
-
-
-def paragraph_html(paragraph: str, terms: frozenset[str] | None = None) -> Markup:
-    """Return a stored intro or blurb paragraph as HTML: escaped text, its links as <a href>."""
-    parts = []
-    for run in paragraphs.runs(paragraph):
-        text = escape(marked(run.text, terms))
-        parts.append(Markup('<a href="{}">{}</a>').format(run.url, text) if run.url else text)
-    return Markup("").join(parts)
+def mark(text: str, terms: frozenset[str]) -> str:
+    """Return text escaped, with the terms' words in <mark> (the HTML is safe to mark so)."""
+    return index.mark(text, terms)

@@ -1,8 +1,8 @@
 """Each host's search index catching up by itself with what another host imported.
 
-Several hosts share one database and each keeps its own index. Every worker already asks
-the database for the content revision once every CONTENT_CHECK_SECONDS
-(`caching.content_version`); when that revision is ahead of the one the host's index
+Several hosts share one database and each keeps its own index. Every worker asks the
+database for the content revision at most once every CONTENT_CHECK_SECONDS (a request hook,
+`portal.search.lifecycle`); when that revision is ahead of the one the host's index
 records, the worker brings the index up to date in a thread of its own, from the
 database, as `flask index update` does. Requests never wait for it, and searches keep
 answering from the old complete index until Whoosh's commit makes the new one live. The
@@ -19,8 +19,8 @@ import time
 
 from flask import Flask, current_app
 
-from portal import search
 from portal.db import get_session
+from portal.search import adapter
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class _State:
 
 def notice(database_revision: int) -> threading.Thread | None:
     """Start catching the index up in the background if it is behind; return the thread."""
-    if not search.index_behind(database_revision):
+    if not adapter.index_behind(database_revision):
         return None
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     state: _State = app.extensions.setdefault(_EXTENSION, _State())
@@ -82,7 +82,7 @@ def _run(app: Flask, state: _State) -> None:
     failed = True
     try:
         with app.app_context():
-            changed, removed = search.catch_up(get_session())
+            changed, removed = adapter.catch_up(get_session())
         failed = False
         if changed or removed:
             log.info(

@@ -17,10 +17,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from portal.editions.markdown import parse_markdown, render_markdown
+from portal.editions.records import Problem
+from portal.editions.store import Tags, with_link_themes
 from portal.importing.files import read_edition_text
-from portal.importing.formats.markdown import parse_markdown, render_markdown
-from portal.importing.records import Problem
-from portal.importing.store import Tags, with_link_themes
 from portal.tagging.suggest import UntaggedLink
 
 

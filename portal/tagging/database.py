@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.db import write_transaction
-from portal.importing.catalogue import ThemeEntry
-from portal.importing.store import (
+from portal.editions.catalogue import ThemeEntry
+from portal.editions.store import (
     EditionWriter,
     Outcome,
     all_edition_records,

@@ -7,16 +7,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from portal.importing.catalogue import ThemeEntry
-from portal.importing.files import is_markdown, read_edition_text
-from portal.importing.formats.markdown import parse_markdown
-from portal.importing.records import (
+from portal.editions.catalogue import ThemeEntry
+from portal.editions.markdown import parse_markdown
+from portal.editions.records import (
     EditionFileError,
     EditionRecord,
     LinkRecord,
     Problem,
     Section,
 )
+from portal.importing.files import is_markdown, read_edition_text
 from portal.importing.run import Progress, check_edition
 
 

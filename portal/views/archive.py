@@ -7,13 +7,10 @@ from flask import Blueprint, abort, current_app, render_template, request
 from portal.caching import cached_page, content_version
 from portal.db import get_session
 from portal.queries import archive, related
-from portal.search import highlight_terms, marked, paragraph_html
+from portal.search import highlight_terms
 from portal.views.paging import page_number
 
 bp = Blueprint("archive", __name__)
-bp.add_app_template_filter(marked)  # `{{ text|marked(hl) }}`: a search's words in <mark>
-# `{{ paragraph|paragraph_html(hl) }}`: an intro or blurb paragraph with its links.
-bp.add_app_template_filter(paragraph_html)
 
 RECENT_ON_HOME = 6
 

@@ -20,7 +20,7 @@ from portal.publishing.discovery import (
 )
 from portal.queries import sitemap as sitemap_queries
 from portal.queries.sitemap import Lastmod
-from portal.views.meta import LANGUAGE, SITE_NAME, absolute_url
+from portal.site import LANGUAGE, SITE_NAME, absolute_url
 
 bp = Blueprint("discovery", __name__)
 

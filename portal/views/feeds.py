@@ -13,7 +13,7 @@ from portal.publishing.feeds import ATOM_TYPE, JSON_FEED_TYPE, Feed, FeedEntry, 
 from portal.publishing.feeds import json_feed_document as json_document
 from portal.queries import archive
 from portal.queries import themes as theme_queries
-from portal.views.meta import (
+from portal.site import (
     EDITOR,
     LANGUAGE,
     SITE_NAME,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -58,17 +57,6 @@ def hit_url(hit: Hit, hl: str = "") -> str:
     if hit.kind == "link" and hit.position is not None:
         anchor = link_anchor(hit.section or "curated", hit.position)
     return url_for("archive.edition", slug=hit.edition_slug, hl=hl or None, _anchor=anchor)
-
-
-@bp.app_template_global()
-def search_url(**changes: str | int | None) -> str:
-    """Return /search with the current parameters changed (None removes one; the page resets)."""
-    params = {key: value for key, value in request.args.items() if key != "page"}
-    params.update({key: str(value) for key, value in changes.items() if value is not None})
-    for key in [key for key, value in changes.items() if value is None]:
-        params.pop(key, None)
-    query = urlencode({key: value for key, value in params.items() if value})
-    return url_for("search.results") + (f"?{query}" if query else "")
 
 
 def group_by_edition(hits: tuple[Hit, ...]) -> list[list[Hit]]:

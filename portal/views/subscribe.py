@@ -16,9 +16,9 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
 from portal.limits import limit_endpoints
+from portal.security import csrf
 from portal.subscriptions import outbox, service
 from portal.subscriptions.forms import (
-    CONSENT_TEXT,
     CONSENT_VERSION,
     SignupForm,
     form_started_token,
@@ -42,20 +42,9 @@ SIGNUP_ENDPOINTS = ("subscribe.sign_up", "subscribe.resend")
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages, exempt one-click unsubscribe from CSRF, and rate-limit sign-ups."""
+    """Register the pages and rate-limit sign-ups."""
     app.register_blueprint(bp)
-    # RFC 8058: a mail provider's one-click POST carries no cookie and no CSRF token.
-    app.extensions["csrf"].exempt(unsubscribe)
-    # The compact form sits on cached pages, the same for everyone, so it has no token. Its
-    # POST changes nothing: it shows the full form, whose own POST checks the CSRF token.
-    app.extensions["csrf"].exempt(signup_continue)
     limit_endpoints(app, SIGNUP_ENDPOINTS, app.config["SIGNUP_RATE_LIMIT"], scope="signup")
-
-
-@bp.app_context_processor
-def consent() -> dict[str, str]:
-    """Give every template the consent sentence the sign-up form shows."""
-    return {"consent_text": CONSENT_TEXT}
 
 
 @bp.after_request
@@ -71,7 +60,10 @@ def signup_page() -> str:
     return render_template("subscribe/subscribe.html", form=SignupForm())
 
 
+# The compact form sits on cached pages, the same for everyone, so it has no token. Its
+# POST changes nothing: it shows the full form, whose own POST checks the CSRF token.
 @bp.post("/subscribe/continue")
+@csrf.exempt  # type: ignore[untyped-decorator]  # Flask-WTF ships no type hints
 def signup_continue() -> str:
     """Show the sign-up form filled in with the address the compact form sent."""
     typed = request.form.get("email", "").strip()[:MAX_PREFILL]
@@ -164,7 +156,9 @@ def unsubscribe_page(token: str) -> ResponseReturnValue:
     return render_template("subscribe/unsubscribe.html", token=token)
 
 
+# RFC 8058: a mail provider's one-click POST carries no cookie and no CSRF token.
 @bp.post("/unsubscribe/<token>")
+@csrf.exempt  # type: ignore[untyped-decorator]  # Flask-WTF ships no type hints
 def unsubscribe(token: str) -> ResponseReturnValue:
     """Unsubscribe, from the button or from a mail client's RFC 8058 one-click POST."""
     try:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from flask.testing import FlaskCliRunner
 
-from portal.importing.formats.markdown import render_markdown
-from portal.importing.records import EditionRecord, LinkRecord
+from portal.editions.markdown import render_markdown
+from portal.editions.records import EditionRecord, LinkRecord
 
 
 def link(

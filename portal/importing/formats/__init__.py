@@ -17,12 +17,12 @@ import re
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from portal.importing.formats.feeds import parse_feed
-from portal.importing.formats.markdown import parse_markdown
+from portal.editions.markdown import parse_markdown
+from portal.editions.records import DocumentOutcome, EditionFileError, ParsedEdition, Problem
 from portal.importing.formats.plaintext import parse_plaintext
+from portal.importing.formats.rss_atom import parse_feed
 from portal.importing.formats.wordpress_page import looks_like_page, parse_page
 from portal.importing.formats.wxr import looks_like_wxr, parse_wxr
-from portal.importing.records import DocumentOutcome, EditionFileError, ParsedEdition, Problem
 
 Form = Literal["wxr", "feed", "page", "markdown", "plaintext"]
 HEAD_BYTES = 8192

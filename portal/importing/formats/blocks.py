@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from lxml import html
 from lxml.etree import _Element
 
-from portal import paragraphs
+from portal.editions import paragraphs
 
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 INLINE = {

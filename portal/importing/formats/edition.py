@@ -7,20 +7,20 @@ from pathlib import Path
 
 from lxml.etree import _Element
 
-from portal.importing.formats.post_content import (
-    BadEdition,
-    NotAnEdition,
-    PostContent,
-    edition_title,
-    parse_post_content,
-)
-from portal.importing.records import (
+from portal.editions.records import (
     DocumentOutcome,
     EditionRecord,
     Origin,
     ParsedEdition,
     Problem,
     slugify,
+)
+from portal.importing.formats.post_content import (
+    BadEdition,
+    NotAnEdition,
+    PostContent,
+    edition_title,
+    parse_post_content,
 )
 
 # Caps that keep a hostile or broken file from exhausting memory (README "Security").

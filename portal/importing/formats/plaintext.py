@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from portal.importing.records import (
+from portal.editions.records import (
     EditionFileError,
     EditionRecord,
     LinkRecord,

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from lxml.etree import _Element
 
+from portal.editions.paragraphs import is_allowed_url
+from portal.editions.records import LinkRecord
 from portal.importing.formats.blocks import Block, blocks
-from portal.importing.records import LinkRecord
-from portal.paragraphs import is_allowed_url
 
 CURATED_HEADING = re.compile(r"^what to think about this week\W*$", re.IGNORECASE)
 RECENT_HEADING = re.compile(r"^recent posts\W*$", re.IGNORECASE)

@@ -11,10 +11,10 @@ from typing import Any
 
 import feedparser
 
+from portal.editions.records import DocumentOutcome, Origin, Problem
 from portal.importing.formats.blocks import parse_fragment
 from portal.importing.formats.edition import MAX_PAGE_BYTES, add_post, item_too_long, too_big
 from portal.importing.formats.xml_safety import entity_problem
-from portal.importing.records import DocumentOutcome, Origin, Problem
 
 
 def parse_feed(data: bytes, path: Path) -> DocumentOutcome:

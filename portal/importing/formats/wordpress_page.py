@@ -10,8 +10,8 @@ from pathlib import Path
 from lxml import html
 from lxml.etree import ParserError, _Element
 
+from portal.editions.records import DocumentOutcome, Origin, Problem
 from portal.importing.formats.edition import MAX_PAGE_BYTES, add_post, too_big, utc_date
-from portal.importing.records import DocumentOutcome, Origin, Problem
 
 # Where themes put the post content, most specific first (classic, block themes, AMP).
 CONTENT_XPATHS = (

@@ -17,6 +17,7 @@ from typing import BinaryIO
 from lxml import etree
 from lxml.etree import _Element
 
+from portal.editions.records import DocumentOutcome, Origin, Problem
 from portal.importing.formats.blocks import parse_fragment
 from portal.importing.formats.edition import (
     MAX_FILE_BYTES,
@@ -26,7 +27,6 @@ from portal.importing.formats.edition import (
     utc_date,
 )
 from portal.importing.formats.xml_safety import entity_problem
-from portal.importing.records import DocumentOutcome, Origin, Problem
 
 WXR_NAMESPACE = re.compile(rb"xmlns:wp=[\"']http://wordpress\.org/export/1\.[0-9]+/?[\"']")
 # Block-editor blocks whose content the importer reads; others are reported.

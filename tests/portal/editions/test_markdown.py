@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.importing.formats.markdown import parse_markdown, render_markdown
-from portal.importing.records import EditionFileError, EditionRecord, LinkRecord
+from portal.editions.markdown import parse_markdown, render_markdown
+from portal.editions.records import EditionFileError, EditionRecord, LinkRecord
 
 PATH = Path("edition.md")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal.paragraphs import Run, links, plain_text, runs, write_link, write_runs
-from portal.search import paragraph_html
+from portal.editions.paragraphs import Run, links, plain_text, runs, write_link, write_runs
+from portal.html import paragraph_html
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from flask import Flask
 
 from portal.db import get_session
 from portal.demo.editions import DEMO_COMMENT, demo_editions
+from portal.editions.store import all_edition_records
 from portal.importing.files import read_edition_file
-from portal.importing.store import all_edition_records
 from tests.conftest import ARCHIVE, FIXTURES, AppFactory
 
 

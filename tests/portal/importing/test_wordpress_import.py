@@ -10,7 +10,7 @@ import pytest
 import yaml
 from flask import Flask
 
-from portal import paragraphs
+from portal.editions import paragraphs
 from tests.conftest import ARCHIVE, AppFactory
 from tests.conftest import SHARED as SHARED_ROOT
 

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from portal.db import get_session
-from portal.importing.store import all_edition_exports
+from portal.editions.store import all_edition_exports
 from tests.conftest import FIXTURES, AppFactory
 
 INGEST = FIXTURES / "ingest"

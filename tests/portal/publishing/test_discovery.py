@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from portal.views.meta import canonical_url
+from portal.site import canonical_url
 from tests.conftest import ARCHIVE
 from tests.support.builders import edition, import_editions
 

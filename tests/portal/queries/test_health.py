@@ -14,7 +14,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 import index
 from portal import create_app
-from portal.importing.catalogue import load_catalogue
+from portal.editions.catalogue import load_catalogue
 from portal.importing.run import validate_files, write_editions
 from portal.search import index_folder
 from tests.conftest import ARCHIVE, CATALOGUE_FILE

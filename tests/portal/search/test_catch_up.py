@@ -17,8 +17,9 @@ from flask.testing import FlaskClient, FlaskCliRunner
 import index.storage
 from portal import search
 from portal.db import get_session
-from portal.importing.catalogue import load_catalogue
+from portal.editions.catalogue import load_catalogue
 from portal.importing.run import validate_files, write_editions
+from portal.search import adapter
 from tests.support.builders import edition, link, write
 
 DEADLINE = 10.0  # seconds a host may take to find another host's edition
@@ -103,7 +104,7 @@ def test_workers_catching_up_at_once_build_it_once(
             with app.app_context():
                 session = get_session()
                 gate.wait()
-                outcomes.append(search.catch_up(session))
+                outcomes.append(adapter.catch_up(session))
         except BaseException as error:  # reported below, on the test's own thread
             errors.append(error)
 

@@ -11,8 +11,8 @@ import yaml
 from click.testing import Result
 from flask import Flask
 
-from portal.importing.catalogue import load_catalogue
-from portal.importing.records import Section
+from portal.editions.catalogue import load_catalogue
+from portal.editions.records import Section
 from portal.tagging.database import store_accepted
 from portal.tagging.suggest import UntaggedLink
 from tests.conftest import CATALOGUE_FILE, SHARED

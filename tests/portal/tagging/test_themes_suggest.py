@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from portal.demo.editions import write_demo_archive
-from portal.importing.catalogue import load_catalogue
+from portal.editions.catalogue import load_catalogue
 from portal.importing.files import read_edition_file
 from portal.tagging.suggest import KeywordMatcher, Proposal
 from tests.conftest import ARCHIVE, CATALOGUE_FILE, FIXTURES

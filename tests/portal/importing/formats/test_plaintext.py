@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from portal.editions.records import EditionFileError, EditionRecord, LinkRecord, Problem
 from portal.importing.formats.plaintext import parse_plaintext
-from portal.importing.records import EditionFileError, EditionRecord, LinkRecord, Problem
 from tests.conftest import FIXTURES as FIXTURES_ROOT
 from tests.conftest import SEED
 

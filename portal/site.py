@@ -5,20 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Flask, current_app, request, url_for
+from flask import current_app, request, url_for
 
 from portal.models import Edition, Link, utc
 
 SITE_NAME = "PRODUCTHEAD"
 EDITOR = "Jock Busuttil"
 LANGUAGE = "en-GB"
-
-
-def init_app(app: Flask) -> None:
-    """Make the helpers available to every template."""
-    app.add_template_global(canonical_url)
-    app.add_template_global(article_data)
-    app.add_template_global(link_url)
 
 
 def base_url() -> str:
