@@ -86,7 +86,7 @@ wrk:
 	  fi; \
 	fi
 
-# The HTTPS browser test runs the README's nginx block in front of gunicorn. Debian's package
+# The HTTPS browser test runs the nginx block of docs/operations.md in front of gunicorn. Debian's package
 # does not start a server by itself where services are not run (containers, CI).
 nginx:
 	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \

@@ -65,7 +65,7 @@ def init_app(app: Flask) -> None:
         log.warning(
             "PORTAL_RATELIMIT_STORAGE_URI is %s: rate limits and used forms are counted in "
             "each worker process, so N workers allow N times the limit; set a shared store "
-            "such as redis://host:6379 (see the README's Deployment section)",
+            "such as redis://host:6379 (see the Deployment section of docs/operations.md)",
             app.config["RATELIMIT_STORAGE_URI"],
         )
 

@@ -2,7 +2,7 @@
 
 Order of precedence (later wins): these defaults, then `instance/portal.cfg`,
 then `PORTAL_<NAME>` environment variables, then a test's config mapping.
-The README's configuration table is checked against this list by a test.
+The table in docs/configuration.md is checked against this list by a test.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The archive's own edition format: Markdown with YAML front matter.
 
 The front matter carries the edition's fields and its links; the Markdown body
-is the intro, one paragraph per blank-line separated block. The README shows a
+is the intro, one paragraph per blank-line separated block. docs/editions.md shows a
 complete example. `render_markdown` and `parse_markdown` round-trip exactly.
 """
 

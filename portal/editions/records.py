@@ -100,7 +100,7 @@ class ParsedEdition:
     carries_themes: bool = True
     # Where in the file it stood, for messages: "item 'Title'" (feeds and exports).
     item: str = ""
-    # What reading it dropped beyond the known boilerplate (see README "Warnings").
+    # What reading it dropped beyond the known boilerplate (see docs/editions.md "Warnings").
     warnings: tuple[str, ...] = ()
 
 

@@ -1,6 +1,6 @@
-"""The README's nginx server block, run for real in front of gunicorn with TLS.
+"""The nginx server block of docs/operations.md, run for real in front of gunicorn with TLS.
 
-The block is read out of the README's Deployment section, so the test checks what an
+The block is read out of the Deployment section of docs/operations.md, so the test checks what an
 operator copies. Two lines change, as certbot and the operator change them: it listens with
 TLS on a free port of 127.0.0.1 (certbot adds the certificate lines), and `proxy_pass`
 points at the test's gunicorn.
@@ -20,19 +20,21 @@ from portal.settings import PROJECT_ROOT
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 START_SECONDS = 15
-_README_BLOCK = re.compile(r"\*\*nginx and TLS\.\*\*.*?```nginx\n(.*?)```", re.DOTALL)
+_NGINX_BLOCK = re.compile(r"\*\*nginx and TLS\.\*\*.*?```nginx\n(.*?)```", re.DOTALL)
 
 
 def readme_server_block() -> str:
-    """Return the nginx server block the README's Deployment section tells operators to use."""
-    found = _README_BLOCK.search((PROJECT_ROOT / "README.md").read_text(encoding="utf-8"))
+    """Return the nginx server block docs/operations.md tells operators to use."""
+    found = _NGINX_BLOCK.search(
+        (PROJECT_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    )
     if not found:
-        raise AssertionError("README.md has no ```nginx block after **nginx and TLS.**")
+        raise AssertionError("docs/operations.md has no ```nginx block after **nginx and TLS.**")
     return found.group(1)
 
 
 def local_config(folder: Path, port: int, upstream: int, cert: Path, key: Path) -> str:
-    """Return a whole nginx.conf around the README's block, on `port` with TLS."""
+    """Return a whole nginx.conf around the documented block, on `port` with TLS."""
     block = readme_server_block()
     block = re.sub(r"^\s*listen .*;\n", "", block, flags=re.MULTILINE)
     listen = (
@@ -43,7 +45,7 @@ def local_config(folder: Path, port: int, upstream: int, cert: Path, key: Path) 
     block, swapped = re.subn(
         r"proxy_pass http://127\.0\.0\.1:\d+;", f"proxy_pass http://127.0.0.1:{upstream};", block
     )
-    assert swapped == 1, "the README's block has no proxy_pass to 127.0.0.1"
+    assert swapped == 1, "the documented block has no proxy_pass to 127.0.0.1"
     temp = folder / "temp"
     return f"""
 user root;
@@ -65,7 +67,7 @@ http {{
 
 @contextmanager
 def nginx_proxy(folder: Path, port: int, upstream: int, cert: Path, key: Path) -> Iterator[None]:
-    """Run nginx with the README's block on `port` (TLS) in front of `upstream`; stop it after."""
+    """Run nginx with the documented block on `port` (TLS) in front of `upstream`; stop it after."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "temp").mkdir(exist_ok=True)
     config = folder / "nginx.conf"
