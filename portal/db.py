@@ -124,11 +124,17 @@ def database_unavailable(error: BaseException) -> bool:
 def init_app(app: Flask) -> None:
     """Check the schema before requests; close the session after every request and CLI command."""
     app.extensions[_SCHEMA_EXTENSION] = SchemaWatch()
-    app.before_request(require_schema)
+    app.before_request(refuse_requests_until_schema)
     app.teardown_appcontext(close_session)
 
 
-def require_schema() -> None:
+def read_schema_status() -> SchemaStatus:
+    """Return whether the database's schema is the code's (raise SQLAlchemyError when unreachable)."""
+    with get_engine().connect() as connection:
+        return schema_status(connection)
+
+
+def refuse_requests_until_schema() -> None:
     """Answer 503 while the database's schema is missing or behind the code's migrations.
 
     Asked before each request until the schema is found usable, then never again in this
@@ -139,8 +145,7 @@ def require_schema() -> None:
     if watch.ready:
         return
     try:
-        with get_engine().connect() as connection:
-            status = schema_status(connection)
+        status = read_schema_status()
     except exc.SQLAlchemyError as error:
         if database_unavailable(error):
             return

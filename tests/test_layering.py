@@ -96,3 +96,84 @@ def test_no_function_is_over_40_lines() -> None:
                     if lines > 40 and (name, node.name) not in LONG_ALLOWED:
                         long.append(f"{name}:{node.name} ({lines} lines)")
     assert long == []
+
+
+def portal_modules() -> list[tuple[str, Path]]:
+    """Return (dotted name, path) of every module under portal/."""
+    found = []
+    for path in sorted((PROJECT_ROOT / "portal").rglob("*.py")):
+        parts = path.relative_to(PROJECT_ROOT).with_suffix("").parts
+        found.append((".".join(parts[:-1] if parts[-1] == "__init__" else parts), path))
+    return found
+
+
+def imported_pairs(path: Path) -> Iterator[tuple[int, str, str]]:
+    """Yield (line, module, name) for every `from portal... import name` in a file."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        module = node.module if isinstance(node, ast.ImportFrom) and node.level == 0 else None
+        if module and module.split(".")[0] == "portal":
+            yield from ((node.lineno, module, alias.name) for alias in node.names)
+
+
+def package_of(module: str) -> str:
+    """Return the package a module belongs to (portal.search for portal.search.adapter)."""
+    return ".".join(module.split(".")[:2])
+
+
+def test_nothing_imports_another_packages_private_names() -> None:
+    reaching = [
+        f"{path.relative_to(PROJECT_ROOT)}:{line} imports {module}.{name}"
+        for importer, path in portal_modules()
+        for line, module, name in imported_pairs(path)
+        if name.startswith("_") and package_of(module) != package_of(importer)
+    ]
+    assert reaching == []
+
+
+def test_the_search_package_is_reached_only_through_its_public_face() -> None:
+    """Outside portal/search/, `portal.search` is imported whole; its modules are its own."""
+    reaching = [
+        f"{path.relative_to(PROJECT_ROOT)}:{line} imports {name}"
+        for importer, path in portal_modules()
+        if package_of(importer) != "portal.search"
+        for line, name in imported_names(path)
+        if name.startswith("portal.search.")
+    ] + [
+        f"{path.relative_to(PROJECT_ROOT)}:{line} imports portal.search.{name}"
+        for importer, path in portal_modules()
+        if package_of(importer) != "portal.search"
+        for line, module, name in imported_pairs(path)
+        if module == "portal.search" and name in {"adapter", "lifecycle", "catch_up"}
+    ]
+    assert reaching == []
+
+
+# The index's lifecycle verbs: writers call `search.content_changed` instead, and only the
+# `flask index` commands (rebuild, update, check) name the others.
+LIFECYCLE = {"update_index", "rebuild_index", "catch_up", "notice"}
+
+
+def test_only_the_search_package_and_the_index_commands_drive_the_index() -> None:
+    callers = {
+        path.relative_to(PROJECT_ROOT).as_posix()
+        for importer, path in portal_modules()
+        if package_of(importer) != "portal.search"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute) and node.attr in LIFECYCLE
+    }
+    assert callers <= {"portal/commands/index.py"}, sorted(callers)
+
+
+def test_the_page_cache_starts_no_index_work() -> None:
+    names = {name for _line, name in imported_names(PROJECT_ROOT / "portal" / "caching.py")}
+    assert not {name for name in names if name.startswith(("portal.search", "index"))}
+    source = (PROJECT_ROOT / "portal" / "caching.py").read_text()
+    assert (
+        "from portal import" not in source
+        or "search" not in source.split("from portal import")[1].split("\n")[0]
+    )
+
+
+def test_the_writers_call_the_one_entry_point() -> None:
+    for writer in ("portal/importing/run.py", "portal/commands/common.py"):
+        assert "search.content_changed(" in (PROJECT_ROOT / writer).read_text(), writer

@@ -1,5 +1,20 @@
-"""The command line: one module per noun (`flask db ...`, `flask editions ...`, ...)."""
+"""The command line: one module per command group (`flask db ...`, `flask editions ...`, ...)."""
 
-from portal.commands.editions import init_app
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.commands.database import db_cli
+from portal.commands.editions import editions_cli
+from portal.commands.index import index_cli
+from portal.commands.outbox import outbox_cli
+from portal.commands.subscribers import subscribers_cli
+from portal.commands.themes import themes_cli
 
 __all__ = ["init_app"]
+
+
+def init_app(app: Flask) -> None:
+    """Register every command group."""
+    for group in (db_cli, editions_cli, index_cli, themes_cli, subscribers_cli, outbox_cli):
+        app.cli.add_command(group)

@@ -1,4 +1,4 @@
-"""Command-line verbs grouped by noun: `flask db ...`, `flask editions ...`, `flask index ...` and more."""
+"""`flask editions ...`: import, sync, export and generate edition files."""
 
 from __future__ import annotations
 
@@ -7,15 +7,11 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask import current_app
 
-from portal import search
-from portal.commands.common import theme_catalogue, update_search_index
+from portal.commands.common import theme_catalogue
 from portal.commands.groups import SchemaGroup
-from portal.commands.subscribers import outbox_cli, subscribers_cli
-from portal.commands.themes import themes_cli
-from portal.db import get_engine, get_session, write_transaction
+from portal.db import get_session, write_transaction
 from portal.demo.editions import write_demo_archive
 from portal.editions.markdown import render_markdown
 from portal.editions.store import all_edition_exports
@@ -30,38 +26,8 @@ from portal.importing import (
     parse_document,
 )
 
-db_cli = AppGroup("db", help="Create and migrate the database.")
-# Every command of these groups checks the database's schema first (portal/commands/groups.py).
+# Every command of the group checks the database's schema first (portal/commands/groups.py).
 editions_cli = SchemaGroup("editions", help="Import, export and generate edition files.")
-index_cli = SchemaGroup("index", help="Build, update and check the search index.")
-
-
-def init_app(app: Flask) -> None:
-    """Register the command groups."""
-    app.cli.add_command(db_cli)
-    app.cli.add_command(editions_cli)
-    app.cli.add_command(index_cli)
-    app.cli.add_command(themes_cli)
-    app.cli.add_command(subscribers_cli)
-    app.cli.add_command(outbox_cli)
-
-
-@db_cli.command("upgrade")
-def upgrade_command() -> None:
-    """Create the database or bring its schema up to date (safe to run again)."""
-    from portal.migrations import migrate  # Alembic only here: 11 MB a web worker need not carry
-
-    migrate.upgrade(get_engine())
-    click.echo("Database schema is up to date.")
-
-
-@db_cli.command("revision")
-@click.option("-m", "--message", required=True, help="What the migration changes.")
-def revision_command(message: str) -> None:
-    """Write a migration for the difference between the models and the database."""
-    from portal.migrations import migrate
-
-    migrate.revision(get_engine(), message)
 
 
 @editions_cli.command("import")
@@ -192,36 +158,3 @@ def demo_command(count: int, folder: Path) -> None:
     themes = [theme.slug for theme in theme_catalogue()]
     written = write_demo_archive(folder, count, themes)
     click.echo(f"Wrote {written} demo editions to {folder}.")
-
-
-@index_cli.command("rebuild")
-def index_rebuild_command() -> None:
-    """Build the whole index beside the live one and swap it in; searches go on meanwhile."""
-    session = get_session()
-    total = len(search.database_hashes(session))
-    with click.progressbar(length=total, label="Indexing", hidden=total < 10) as bar:
-        try:
-            count = search.rebuild_index(session, bar.update)
-        except search.IndexBusy as error:
-            raise click.ClickException(str(error)) from None
-    click.echo(
-        f"Search index rebuilt: {total} editions, {count} documents, in {search.index_folder()}."
-    )
-
-
-@index_cli.command("update")
-def index_update_command() -> None:
-    """Re-index only the editions that changed since the last run (builds the index if missing)."""
-    update_search_index()
-
-
-@index_cli.command("check")
-def index_check_command() -> None:
-    """Compare the index with the database; exit 1 when they disagree."""
-    try:
-        problems = search.check_index(get_session())
-    except search.IndexUnavailable as error:
-        raise click.ClickException(str(error)) from None
-    if problems:
-        raise click.ClickException("the index disagrees with the database: " + "; ".join(problems))
-    click.echo("Search index matches the database.")

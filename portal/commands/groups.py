@@ -10,8 +10,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import exc
 
-from portal.db import database_unavailable, first_line, get_engine
-from portal.migrations.status import schema_status
+from portal.db import database_unavailable, first_line, read_schema_status
 
 
 class SchemaGroup(AppGroup):
@@ -42,8 +41,7 @@ def _schema_checked(f: Callable[..., Any]) -> Callable[..., Any]:
 def require_schema() -> None:
     """Raise a one-line ClickException when the schema is missing or behind the code's."""
     try:
-        with get_engine().connect() as connection:
-            status = schema_status(connection)
+        status = read_schema_status()
     except exc.SQLAlchemyError as error:
         if not database_unavailable(error):
             raise
