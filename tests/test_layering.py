@@ -6,10 +6,13 @@ current through `portal.search.content_changed`."""
 from __future__ import annotations
 
 import ast
+import importlib
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 import index
 from portal.settings import PROJECT_ROOT
@@ -130,20 +133,26 @@ def test_nothing_imports_another_packages_private_names() -> None:
     assert reaching == []
 
 
-def test_the_search_package_is_reached_only_through_its_public_face() -> None:
-    """Outside portal/search/, `portal.search` is imported whole; its modules are its own."""
+# Packages whose `__init__` is their public face: from outside, only the names in its
+# `__all__` are imported, never one of its modules.
+FACED = ("portal.search", "portal.importing")
+
+
+@pytest.mark.parametrize("package", FACED)
+def test_a_faced_package_is_reached_only_through_its_public_face(package: str) -> None:
+    public = set(importlib.import_module(package).__all__)
+    outside = [(path, importer) for importer, path in portal_modules()]
+    outside = [(p, i) for p, i in outside if package_of(i) != package]
     reaching = [
         f"{path.relative_to(PROJECT_ROOT)}:{line} imports {name}"
-        for importer, path in portal_modules()
-        if package_of(importer) != "portal.search"
+        for path, _importer in outside
         for line, name in imported_names(path)
-        if name.startswith("portal.search.")
+        if name.startswith(f"{package}.")
     ] + [
-        f"{path.relative_to(PROJECT_ROOT)}:{line} imports portal.search.{name}"
-        for importer, path in portal_modules()
-        if package_of(importer) != "portal.search"
+        f"{path.relative_to(PROJECT_ROOT)}:{line} imports {module}.{name}"
+        for path, _importer in outside
         for line, module, name in imported_pairs(path)
-        if module == "portal.search" and name in {"adapter", "lifecycle", "catch_up"}
+        if module == package and name not in public
     ]
     assert reaching == []
 

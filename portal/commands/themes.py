@@ -10,7 +10,7 @@ from portal.commands.common import plural, theme_catalogue, update_search_index
 from portal.commands.groups import SchemaGroup
 from portal.db import get_session
 from portal.editions.catalogue import ThemeEntry
-from portal.importing.files import collect_edition_files
+from portal.importing import collect_edition_files
 from portal.tagging.apply import apply_proposals
 from portal.tagging.database import store_accepted, survey_database
 from portal.tagging.suggest import Survey, UntaggedLink, survey_files

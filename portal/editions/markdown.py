@@ -84,6 +84,11 @@ class _Checker:
         return tuple(sorted(set(slugs)))
 
 
+def is_markdown(text: str) -> bool:
+    """Return whether an edition's text is in the Markdown form: front matter after a `---` line."""
+    return text.lstrip("\r\n").startswith("---")
+
+
 def parse_markdown(text: str, path: Path) -> ParsedEdition:
     """Parse an edition file in the archive format, or raise EditionFileError."""
     front, body = split_front_matter(text, path)

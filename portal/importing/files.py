@@ -57,11 +57,6 @@ def read_edition_document(path: Path, date: dt.date | None = None) -> DocumentOu
         )
 
 
-def is_markdown(text: str) -> bool:
-    """Return whether an edition file's text is in the Markdown format (not plain text)."""
-    return text.lstrip("\n").startswith("---")
-
-
 def read_edition_text(path: Path) -> str:
     """Return an edition file's text: UTF-8, BOM dropped, every line ending made '\\n'."""
     try:

@@ -20,7 +20,7 @@ from pathlib import Path
 from portal.editions.markdown import parse_markdown, render_markdown
 from portal.editions.records import Problem
 from portal.editions.store import Tags, with_link_themes
-from portal.importing.files import read_edition_text
+from portal.importing import read_edition_text
 from portal.tagging.suggest import UntaggedLink
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from portal.editions.catalogue import ThemeEntry
-from portal.editions.markdown import parse_markdown
+from portal.editions.checks import check_edition
+from portal.editions.markdown import is_markdown, parse_markdown
 from portal.editions.records import (
     EditionFileError,
     EditionRecord,
@@ -16,8 +17,7 @@ from portal.editions.records import (
     Problem,
     Section,
 )
-from portal.importing.files import is_markdown, read_edition_text
-from portal.importing.run import Progress, check_edition
+from portal.importing import read_edition_text
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,9 @@ def words_of(link: LinkRecord) -> str:
 
 
 def survey_files(
-    files: Iterable[Path], catalogue: list[ThemeEntry], progress: Progress = lambda _n: None
+    files: Iterable[Path],
+    catalogue: list[ThemeEntry],
+    progress: Callable[[int], None] = lambda _n: None,
 ) -> Survey:
     """Read every file and list its links with no theme, with proposals; never writes."""
     survey = Survey()

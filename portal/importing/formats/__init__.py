@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from portal.editions.markdown import parse_markdown
+from portal.editions.markdown import is_markdown, parse_markdown
 from portal.editions.records import DocumentOutcome, EditionFileError, ParsedEdition, Problem
 from portal.importing.formats.plaintext import parse_plaintext
 from portal.importing.formats.rss_atom import parse_feed
@@ -41,7 +41,7 @@ def detect_form(head: bytes) -> Form:
         return "feed"
     if looks_like_page(markup):
         return "page"
-    return "markdown" if start.lstrip(b"\r\n").startswith(b"---") else "plaintext"
+    return "markdown" if is_markdown(start.decode("latin-1")) else "plaintext"
 
 
 def parse_document(
@@ -64,7 +64,7 @@ def parse_document(
 
 def parse_edition(text: str, path: Path, date: dt.date | None = None) -> ParsedEdition:
     """Parse an edition written as Markdown or plain text (told apart by a leading '---')."""
-    if text.lstrip("\n").startswith("---"):
+    if is_markdown(text):
         return parse_markdown(text, path)
     return parse_plaintext(text, path, date)
 
