@@ -1,8 +1,8 @@
-"""Rate limits per client: one Flask-Limiter per app, keyed by IPv4 address or IPv6 /64.
+"""Rate limits per client: one Flask-Limiter, keyed by IPv4 address or IPv6 /64.
 
 Counters live where PORTAL_RATELIMIT_STORAGE_URI says: `memory://` counts in each worker
-process, `redis://host:6379` in one store every worker and host shares. Only the endpoints
-a blueprint limits (`limit_endpoints`) pay for the limiter's bookkeeping; a 429 answer
+process, `redis://host:6379` in one store every worker and host shares. Only the views
+that declare a limit (`@limit_per_client`) pay for the limiter's bookkeeping; a 429 answer
 carries `Retry-After` (views/errors.py renders it).
 """
 
@@ -11,17 +11,14 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
-from collections.abc import Iterable
-from typing import cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, request
-from flask.typing import RouteCallable
 from flask_limiter import Limiter
 
 log = logging.getLogger(__name__)
 
-_LIMITER = "portal.limiter"
-_LIMITED = "portal.limited_endpoints"
 # An IPv6 client usually holds a whole /64 (RFC 4291's interface identifiers; SLAAC privacy
 # addresses change within it at will), so it is counted as one client, as an IPv4 address is.
 IPV6_CLIENT_PREFIX = 64
@@ -44,23 +41,40 @@ def _request_client_key() -> str:
     return client_key(request.remote_addr or "127.0.0.1")
 
 
+# The one limiter, set up for each app by `init_app` (counters where the app's
+# RATELIMIT_STORAGE_URI says; a new app starts with fresh in-memory counters). The key is
+# the client's address as the WSGI server (or PORTAL_PROXY_HOPS) sees it.
+limiter = Limiter(_request_client_key, strategy="fixed-window", swallow_errors=True)
+# The qualified names of the views `limit_per_client` limits: every other request skips the
+# limiter's bookkeeping, which otherwise costs a quarter of a cached search answer.
+_limited_views: set[str] = set()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def limit_per_client(setting: str, scope: str) -> Callable[[F], F]:
+    """Declare at a view that it shares with its `scope` a per-client limit read from `setting`."""
+    shared = limiter.shared_limit(lambda: str(current_app.config[setting]), scope=scope)
+
+    def declare(view: F) -> F:
+        _limited_views.add(f"{view.__module__}.{view.__name__}")
+        return cast(F, shared(view))
+
+    return declare
+
+
+def _not_limited() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return view is None or f"{view.__module__}.{view.__name__}" not in _limited_views
+
+
+limiter.request_filter(_not_limited)
+
+
 def init_app(app: Flask) -> None:
-    """Set up the app's rate limiter; blueprints then limit their endpoints."""
-    # One limiter per app (not a module global), so apps made by tests share no counters.
-    # The key is the client's address as the WSGI server (or PORTAL_PROXY_HOPS) sees it.
-    limiter = Limiter(
-        _request_client_key,
-        app=app,
-        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-        strategy="fixed-window",
-        # A shared store (Redis) that is down lets requests through, logged, not 500s.
-        swallow_errors=True,
-    )
-    # Only limited endpoints are counted; every other request skips the limiter's
-    # bookkeeping, which otherwise costs a quarter of a cached search answer.
-    limited: set[str] = set()
-    limiter.request_filter(lambda: request.endpoint not in limited)
-    app.extensions[_LIMITER], app.extensions[_LIMITED] = limiter, limited
+    """Set the limiter up for this app; the views declare their own limits."""
+    # A shared store (Redis) that is down lets requests through, logged, not 500s.
+    limiter.init_app(app)
     if app.config["ENV"] == "production" and limiter_storage_is_per_process(app):
         log.warning(
             "PORTAL_RATELIMIT_STORAGE_URI is %s: rate limits and used forms are counted in "
@@ -75,18 +89,8 @@ def limiter_storage_is_per_process(app: Flask) -> bool:
     return str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://")
 
 
-def limit_endpoints(app: Flask, endpoints: Iterable[str], limit: str, scope: str) -> None:
-    """Limit these endpoints together to `limit` per client ("5 per minute", ...)."""
-    shared = get_limiter(app).shared_limit(limit, scope=scope)
-    for endpoint in endpoints:
-        # Flask-Limiter checks a decorated limit in the view's wrapper, so swap it in.
-        app.view_functions[endpoint] = cast(RouteCallable, shared(app.view_functions[endpoint]))
-        app.extensions[_LIMITED].add(endpoint)
-
-
-def get_limiter(app: Flask | None = None) -> Limiter:
-    """Return the app's rate limiter (the current app's by default)."""
-    limiter: Limiter = (app or current_app).extensions[_LIMITER]
+def get_limiter() -> Limiter:
+    """Return the rate limiter."""
     return limiter
 
 

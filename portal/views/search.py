@@ -18,7 +18,7 @@ from flask import (
 
 from portal.caching import rendered_once
 from portal.db import get_session
-from portal.limits import limit_endpoints
+from portal.limits import limit_per_client
 from portal.models import link_anchor
 from portal.search import (
     Hit,
@@ -33,14 +33,11 @@ from portal.search import (
 from portal.views.search_params import BadSearch, parse_search
 
 bp = Blueprint("search", __name__)
-# Limited together, per client: the results page and its JSON twin (instant search).
-SEARCH_ENDPOINTS = ("search.results", "search.api")
 
 
 def init_app(app: Flask) -> None:
-    """Register the search pages, limited per client by SEARCH_RATE_LIMIT."""
+    """Register the search pages."""
     app.register_blueprint(bp)
-    limit_endpoints(app, SEARCH_ENDPOINTS, app.config["SEARCH_RATE_LIMIT"], scope="search")
 
 
 def search_request() -> SearchRequest:
@@ -83,7 +80,9 @@ def active_filters(
     ]
 
 
+# Limited together, per client: the results page and its JSON twin (instant search).
 @bp.get("/search")
+@limit_per_client("SEARCH_RATE_LIMIT", scope="search")
 def results() -> tuple[str, int]:
     """Show search results grouped by edition, with facets and suggestions."""
     try:
@@ -126,6 +125,7 @@ def help_page() -> str:
 
 
 @bp.get("/api/search")
+@limit_per_client("SEARCH_RATE_LIMIT", scope="search")
 def api() -> tuple[Response, int]:
     """Answer the same search as JSON."""
     try:

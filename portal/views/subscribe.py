@@ -15,7 +15,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
-from portal.limits import limit_endpoints
+from portal.limits import limit_per_client
 from portal.security import csrf
 from portal.subscriptions import outbox, service
 from portal.subscriptions.forms import (
@@ -37,14 +37,11 @@ bp = Blueprint("subscribe", __name__)
 # put it in URLs, access logs and browser history); more than an address can hold is cut,
 # and the full form's validation says what is wrong with the rest.
 MAX_PREFILL = 320
-# Limited together, per client: sending the form, and asking for a new confirmation link.
-SIGNUP_ENDPOINTS = ("subscribe.sign_up", "subscribe.resend")
 
 
 def init_app(app: Flask) -> None:
     """Register the pages and rate-limit sign-ups."""
     app.register_blueprint(bp)
-    limit_endpoints(app, SIGNUP_ENDPOINTS, app.config["SIGNUP_RATE_LIMIT"], scope="signup")
 
 
 @bp.after_request
@@ -73,7 +70,9 @@ def signup_continue() -> str:
     return render_template("subscribe/subscribe.html", form=form)
 
 
+# Limited together, per client: sending the form, and asking for a new confirmation link.
 @bp.post("/subscribe")
+@limit_per_client("SIGNUP_RATE_LIMIT", scope="signup")
 def sign_up() -> ResponseReturnValue:
     """Take a sign-up; every address, whatever its state, gets the same answer."""
     form = SignupForm()
@@ -134,6 +133,7 @@ def confirmed() -> str:
 
 
 @bp.post("/subscribe/confirm/<token>/resend")
+@limit_per_client("SIGNUP_RATE_LIMIT", scope="signup")
 def resend(token: str) -> ResponseReturnValue:
     """Send a fresh confirmation link in place of an expired one."""
     try:
