@@ -14,16 +14,18 @@ from portal import settings
 
 __all__ = ["create_app"]
 
+_PACKAGE = Path(__file__).resolve().parent
+
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the portal app: settings, database, CLI commands and pages."""
-    root = settings.PROJECT_ROOT
+    site, instance = _folders(settings.PROJECT_ROOT)
     app = Flask(
         __name__,
-        instance_path=str(root / "instance"),
+        instance_path=instance,
         instance_relative_config=True,
-        template_folder=str(root / "templates"),
-        static_folder=str(root / "static"),
+        template_folder=str(site / "templates"),
+        static_folder=str(site / "static"),
     )
     _configure(app, test_config)
 
@@ -52,6 +54,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     views.init_app(app)
     templating.init_app(app)
     return app
+
+
+def _folders(root: Path) -> tuple[Path, str | None]:
+    """Return where templates/ and static/ are, and the instance folder (None: Flask's choice).
+
+    An installed wheel carries templates/ and static/ inside the package, and keeps its
+    instance folder where Flask puts an installed package's (<prefix>/var/portal-instance);
+    a checkout has them at its top, beside its instance/.
+    """
+    if (_PACKAGE / "templates").is_dir():
+        return _PACKAGE, None
+    return root, str(root / "instance")
 
 
 def _configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
