@@ -21,16 +21,15 @@ secure_scheme_headers: dict[str, str] = {}
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
 
 # glibc gives each thread that allocates under contention an arena of its own and rarely
-# hands the memory back: with four threads a worker grew about 11 MB more than with two
-# arenas, at no measurable cost in speed.
+# hands the memory back: two arenas keep a four-thread worker smaller at no measurable cost
+# in speed (docs/benchmarks.md, "Figures behind choices in the code").
 MALLOC_ARENAS = 2
 _M_ARENA_MAX = -8  # glibc's mallopt() parameter number
 # glibc returns freed memory to the system only from the top of a heap; what is freed between
 # blocks still in use (a search's arrays, a page's strings) stays with the worker until
 # malloc_trim() is called. A worker calls it after a request, once every TRIM_SECONDS at
-# most: 0.2 to 2 ms, after the response has gone. Under `make bench-load` it gave back 10 to
-# 13 MB a worker. (Fixing glibc's mmap threshold instead gave back as much, but made every
-# uncached search 20 % slower.)
+# most, after the response has gone. (Fixing glibc's mmap threshold instead gave back as
+# much, but made every uncached search slower; figures in docs/benchmarks.md.)
 TRIM_SECONDS = 5.0
 
 

@@ -13,7 +13,8 @@ db_cli = AppGroup("db", help="Create and migrate the database.")
 @db_cli.command("upgrade")
 def upgrade_command() -> None:
     """Create the database or bring its schema up to date (safe to run again)."""
-    from portal.migrations import migrate  # Alembic only here: 11 MB a web worker need not carry
+    # Alembic only here: memory a web worker need not carry (docs/benchmarks.md).
+    from portal.migrations import migrate
 
     migrate.upgrade(get_engine())
     click.echo("Database schema is up to date.")

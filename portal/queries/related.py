@@ -33,9 +33,10 @@ def related_editions(
 @dataclass(frozen=True)
 class _Neighbours:
     """Which editions share each theme and each curated source, as arrays of positions in
-    archive order. Summing an edition's rows gives every other edition's points at once: well
-    under a millisecond, where the same in SQL reads every pair that shares a theme (160 ms at
-    3,000 editions). Built per worker once per content version: one query for each table."""
+    archive order. Summing an edition's rows gives every other edition's points at once, where
+    the same in SQL reads every pair that shares a theme (figures: docs/benchmarks.md, "Figures
+    behind choices in the code"). Built per worker once per content version: one query for
+    each table."""
 
     ids: npt.NDArray[np.int64]
     position: dict[int, int]

@@ -1,7 +1,7 @@
 """Theme tagging of the editions in the database, whatever form each was imported from.
 
 Accepted tags are stored by `EditionWriter.tag_links`, which saves the edition as an import
-does: its content hash changes (so `portal.search.update_index` re-indexes it) and the change
+does: its content hash changes (so `portal.search.content_changed` re-indexes it) and the change
 is marked as any import's is (pages, feeds and caches see it at once).
 """
 
