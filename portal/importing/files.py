@@ -7,7 +7,7 @@ from pathlib import Path
 
 from portal.editions.records import DocumentOutcome, EditionFileError, ParsedEdition, Problem
 from portal.importing.formats import decode_text, parse_document, parse_edition
-from portal.importing.formats.edition import MAX_FILE_BYTES
+from portal.importing.formats.edition import MAX_FILE_BYTES, too_big
 
 # What a folder yields; a file named on the command line is read whatever its name.
 EDITION_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".xml", ".rss", ".atom")
@@ -46,9 +46,8 @@ def read_edition_file(path: Path, date: dt.date | None = None) -> ParsedEdition:
 def read_edition_document(path: Path, date: dt.date | None = None) -> DocumentOutcome:
     """Read one file of any form (page, feed, export, Markdown, plain text), told by content."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            message = f"too large (the limit is {MAX_FILE_BYTES:,} bytes)"
-            return DocumentOutcome(path, rejected=[Problem(path, None, message)])
+        if problem := too_big(path, path.stat().st_size, MAX_FILE_BYTES):
+            return DocumentOutcome(path, rejected=[problem])
         with path.open("rb") as stream:
             return parse_document(stream, path, date)
     except OSError as error:
