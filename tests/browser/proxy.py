@@ -23,7 +23,7 @@ START_SECONDS = 15
 _NGINX_BLOCK = re.compile(r"\*\*nginx and TLS\.\*\*.*?```nginx\n(.*?)```", re.DOTALL)
 
 
-def readme_server_block() -> str:
+def documented_server_block() -> str:
     """Return the nginx server block docs/operations.md tells operators to use."""
     found = _NGINX_BLOCK.search(
         (PROJECT_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
@@ -35,7 +35,7 @@ def readme_server_block() -> str:
 
 def local_config(folder: Path, port: int, upstream: int, cert: Path, key: Path) -> str:
     """Return a whole nginx.conf around the documented block, on `port` with TLS."""
-    block = readme_server_block()
+    block = documented_server_block()
     block = re.sub(r"^\s*listen .*;\n", "", block, flags=re.MULTILINE)
     listen = (
         f"    listen 127.0.0.1:{port} ssl;\n"
