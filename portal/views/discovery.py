@@ -18,8 +18,7 @@ from portal.publishing.discovery import (
     sitemap_index_document,
     sitemap_parts,
 )
-from portal.queries import sitemap as sitemap_queries
-from portal.queries.sitemap import Lastmod
+from portal.queries.sitemap import Lastmod, edition_lastmods, source_lastmods, theme_lastmods
 from portal.site import LANGUAGE, SITE_NAME, absolute_url
 
 bp = Blueprint("discovery", __name__)
@@ -87,13 +86,13 @@ def _xml(document: bytes) -> Response:
 
 def _pages() -> Iterator[Page]:
     session = get_session()
-    editions = sitemap_queries.edition_lastmods(session)
+    editions = edition_lastmods(session)
     newest = max((updated for _slug, updated in editions), default=None)
     for endpoint in ("archive.home", "archive.editions", "themes.index", "sources.index"):
         yield absolute_url(endpoint), newest
     yield from _each("archive.edition", editions)
-    yield from _each("themes.theme", sitemap_queries.theme_lastmods(session))
-    yield from _each("sources.source", sitemap_queries.source_lastmods(session))
+    yield from _each("themes.theme", theme_lastmods(session))
+    yield from _each("sources.source", source_lastmods(session))
 
 
 def _each(endpoint: str, rows: Iterable[Lastmod]) -> Iterator[Lastmod]:

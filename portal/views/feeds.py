@@ -9,10 +9,16 @@ from flask import Blueprint, Response, render_template
 from portal.caching import cached_page
 from portal.db import get_session
 from portal.models import Edition
-from portal.publishing.feeds import ATOM_TYPE, JSON_FEED_TYPE, Feed, FeedEntry, atom_document
-from portal.publishing.feeds import json_feed_document as json_document
+from portal.publishing.feeds import (
+    ATOM_TYPE,
+    JSON_FEED_TYPE,
+    Feed,
+    FeedEntry,
+    atom_document,
+    json_feed_document,
+)
 from portal.queries import archive
-from portal.queries import themes as theme_queries
+from portal.queries.themes import theme_feed_editions
 from portal.site import (
     EDITOR,
     LANGUAGE,
@@ -63,7 +69,7 @@ def _atom(feed: Feed) -> Response:
 
 
 def _json(feed: Feed) -> Response:
-    body = json.dumps(json_document(feed), ensure_ascii=False, indent=2)
+    body = json.dumps(json_feed_document(feed), ensure_ascii=False, indent=2)
     return Response(body, content_type=f"{JSON_FEED_TYPE}; charset=utf-8")
 
 
@@ -75,7 +81,7 @@ def _site_feed() -> Feed:
 
 def _theme_feed(slug: str) -> Feed:
     theme = get_theme_or_404(slug)
-    editions = theme_queries.theme_feed_editions(get_session(), theme, FEED_SIZE)
+    editions = theme_feed_editions(get_session(), theme, FEED_SIZE)
     urls = _urls("themes.theme", "feeds.theme_atom", "feeds.theme_json_feed", slug=slug)
     title = f"{SITE_NAME}: {theme.name}"
     return Feed(title, theme.description, *urls, EDITOR, LANGUAGE, _entries(editions))

@@ -8,7 +8,7 @@ from portal.caching import cached_page
 from portal.db import get_session
 from portal.models import Theme
 from portal.queries import archive
-from portal.queries import themes as theme_queries
+from portal.queries.themes import theme_page, theme_years
 from portal.views.paging import page_number
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
@@ -36,8 +36,8 @@ def theme(slug: str) -> str:
     found = get_theme_or_404(slug)
     session = get_session()
     per_page = current_app.config["EDITIONS_PER_PAGE"]
-    page = theme_queries.theme_page(session, found, page_number(), per_page)
+    page = theme_page(session, found, page_number(), per_page)
     if page.number > page.pages:
         abort(404)
-    years = theme_queries.theme_years(session, found)
+    years = theme_years(session, found)
     return render_template("themes/theme.html", theme=found, page=page, years=years)
