@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -186,3 +187,24 @@ def test_the_page_cache_starts_no_index_work() -> None:
 def test_the_writers_call_the_one_entry_point() -> None:
     for writer in ("portal/importing/run.py", "portal/commands/common.py"):
         assert "search.content_changed(" in (PROJECT_ROOT / writer).read_text(), writer
+
+
+# Flask idioms, one way each: template helpers are registered in portal/templating.py only,
+# CSRF exemptions and rate limits are declared at the views, never patched in afterwards.
+ONE_PLACE = [
+    (r"add_template_(filter|global|test)|app_template_|context_processor", "portal/templating.py"),
+    (r"view_functions\[[^\]]+\]\s*=", None),
+    (r"extensions\[\"csrf\"\]|CSRFProtect\(", "portal/security.py"),
+    (r"def require_schema\b", "portal/commands/groups.py"),
+    (r"startswith\(\"---\"\)|startswith\(b\"---\"\)", "portal/editions/markdown.py"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "home"), ONE_PLACE, ids=[home or p for p, home in ONE_PLACE])
+def test_each_idiom_lives_in_one_place(pattern: str, home: str | None) -> None:
+    found = {
+        path.relative_to(PROJECT_ROOT).as_posix()
+        for path in (PROJECT_ROOT / "portal").rglob("*.py")
+        if re.search(pattern, path.read_text())
+    }
+    assert found == ({home} if home else set())
