@@ -27,7 +27,7 @@ def update_search_index() -> None:
     try:
         changed, removed = search.content_changed(get_session())
     except search.IndexBusy as error:
-        raise click.ClickException(f"{error}; run `flask index update` when it is done.") from None
+        raise click.ClickException(str(error)) from None
     click.echo(f"Search index: {len(changed)} editions re-indexed, {len(removed)} removed.")
 
 

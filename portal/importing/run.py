@@ -201,7 +201,7 @@ def reindex(report: ImportReport) -> ImportReport:
     try:
         changed, removed = search.content_changed(get_session())
     except search.IndexBusy as error:
-        report.index_problem = f"{error}; run `flask index update` when it is done."
+        report.index_problem = str(error)
         return report
     report.reindexed = (len(changed), len(removed))
     return report

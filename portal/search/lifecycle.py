@@ -29,9 +29,12 @@ def content_changed(session: Session) -> tuple[list[str], list[str]]:
     """Bring the index up to the database after a commit that changed editions or themes.
 
     Return the slugs re-indexed and removed; build the index when there is none. Raise
-    IndexBusy when another process holds the index's writer lock for too long.
+    IndexBusy, with what to run later, when another process holds the writer lock too long.
     """
-    return adapter.update_index(session)
+    try:
+        return adapter.update_index(session)
+    except adapter.IndexBusy as error:
+        raise adapter.IndexBusy(f"{error}; run `flask index update` when it is done.") from None
 
 
 def init_app(app: Flask) -> None:

@@ -11,6 +11,7 @@ import pytest
 from click.testing import Result
 from flask import Flask
 
+from index.storage import write_lock
 from portal import revision, search
 from portal.db import get_session, write_transaction
 from tests.conftest import SHARED
@@ -71,3 +72,26 @@ def test_an_index_left_behind_is_seen(app: Flask, server: FeedServer) -> None:  
         assert search.index_behind(revision.current(get_session()))
     with pytest.raises(AssertionError):
         assert_index_current(app)
+
+
+def test_a_busy_index_says_what_to_run_later(
+    app: Flask,
+    server: FeedServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The entry point's one message, whichever writer met the busy index."""
+    import_files(app, server)
+    monkeypatch.setattr("index.storage.WRITER_TIMEOUT_S", 0.1)
+    with app.app_context():
+        folder = search.index_folder()
+    with write_lock(folder):
+        for args in (
+            ("editions", "import", str(INGEST / "wordpress-amp.html"), str(INGEST / "feed.rss")),
+            ("themes", "suggest", "--apply", "--yes"),
+        ):
+            result = app.test_cli_runner().invoke(args=list(args))
+            assert result.exit_code == 1, result.output
+            assert "another process is writing the index" in result.output
+            assert "run `flask index update` when it is done." in result.output
+    invoke(app, "index", "update")
+    assert_index_current(app)
