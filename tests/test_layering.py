@@ -185,7 +185,7 @@ def test_the_page_cache_starts_no_index_work() -> None:
 
 
 def test_the_writers_call_the_one_entry_point() -> None:
-    for writer in ("portal/importing/run.py", "portal/commands/common.py"):
+    for writer in ("portal/importing/run.py", "portal/tagging/database.py"):
         assert "search.content_changed(" in (PROJECT_ROOT / writer).read_text(), writer
 
 

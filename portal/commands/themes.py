@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from portal.commands.common import plural, theme_catalogue, update_search_index
+from portal.commands.common import plural, theme_catalogue
 from portal.commands.groups import SchemaGroup
 from portal.db import get_session
 from portal.editions.catalogue import ThemeEntry
@@ -60,8 +60,11 @@ def _suggest_in_database(catalogue: list[ThemeEntry], apply_: bool, *, ask: bool
         f"Tagged {plural(report.links, 'link')} in {plural(len(report.changed), 'edition')}; "
         "pages, feeds and search show them now."
     )
+    if report.index_problem:
+        raise click.ClickException(report.index_problem)
     if report.changed:
-        update_search_index()
+        changed, removed = report.reindexed
+        click.echo(f"Search index: {changed} editions re-indexed, {removed} removed.")
 
 
 def _suggest_in_files(

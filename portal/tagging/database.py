@@ -1,7 +1,7 @@
 """Theme tagging of the editions in the database, whatever form each was imported from.
 
 Accepted tags are stored by `EditionWriter.tag_links`, which saves the edition as an import
-does: its content hash changes (so `portal.search.content_changed` re-indexes it) and the change
+does: its content hash changes, `portal.search.content_changed` re-indexes it, and the change
 is marked as any import's is (pages, feeds and caches see it at once).
 """
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal import search
 from portal.db import write_transaction
 from portal.editions.catalogue import ThemeEntry
 from portal.editions.store import (
@@ -36,6 +37,9 @@ class TagReport:
     links: int = 0
     changed: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # After the write: editions re-indexed and removed, or why the index was not updated.
+    reindexed: tuple[int, int] = (0, 0)
+    index_problem: str | None = None
 
 
 def survey_database(session: Session, catalogue: list[ThemeEntry]) -> Survey:
@@ -64,7 +68,19 @@ def store_accepted(
         ]
         if not report.problems:
             _tag(session, editions, by_edition, catalogue, report)
+    if report.changed:
+        _reindex(session, report)
     return report
+
+
+def _reindex(session: Session, report: TagReport) -> None:
+    """Bring the search index up to the tags just stored, through the one entry point."""
+    try:
+        changed, removed = search.content_changed(session)
+    except search.IndexBusy as error:
+        report.index_problem = str(error)
+        return
+    report.reindexed = (len(changed), len(removed))
 
 
 def _editions(session: Session, slugs: list[str]) -> dict[str, Edition]:
