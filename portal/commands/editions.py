@@ -95,11 +95,9 @@ def _finish(report: ImportReport) -> None:
     for problem in report.missing + report.problems:
         click.echo(f"error: {problem}", err=True)
     click.echo(f"Imported: {report.summary()}.")
-    if report.rejected or report.missing:
-        failed = report.rejected + len(report.missing)
-        raise click.ClickException(
-            f"{failed} path(s) not imported; fix the lines above and import again."
-        )
+    failure = report.failure()
+    if failure:
+        raise click.ClickException(failure)
     if report.index_problem:
         raise click.ClickException(report.index_problem)
 

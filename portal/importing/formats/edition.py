@@ -84,9 +84,7 @@ def add_post(
     name = edition_title(title)
     item = f"item {name!r}"
     try:
-        if content is None and looks_like_edition(title):
-            raise BadEdition(no_content)
-        post = _post_content(content)
+        post = _post_content(content, looks_like_edition(title), no_content)
     except NotAnEdition:
         outcome.skipped.append(skipped_name(title))
         return
@@ -110,9 +108,9 @@ def add_post(
     )
 
 
-def _post_content(content: _Element | None) -> PostContent:
+def _post_content(content: _Element | None, titled: bool, no_content: str) -> PostContent:
     if content is None:
-        raise NotAnEdition
+        raise BadEdition(no_content) if titled else NotAnEdition
     return parse_post_content(content)
 
 
