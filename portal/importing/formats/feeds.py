@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import html
 import io
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ from portal.importing.formats.edition import (
     item_too_long,
     too_big,
 )
+from portal.importing.formats.feed_text import add_text_post
 from portal.importing.formats.xml_safety import entity_problem
 from portal.importing.formats.xml_source import NotWellFormed, check_well_formed, xml_bytes
 from portal.importing.records import DocumentOutcome, Origin, Problem
@@ -46,7 +46,7 @@ def parse_feed(data: bytes, path: Path) -> DocumentOutcome:
     outcome.one_file = False
     for entry in feed.entries:
         _entry(outcome, entry)
-    if feed.entries and not any(_content(entry) for entry in feed.entries):
+    if feed.entries and not any(_content(e) or _text_content(e) for e in feed.entries):
         outcome.skipped.append(f"{path}: the feed carries summaries only ({FULL_TEXT_HINT})")
     return outcome
 
@@ -78,11 +78,14 @@ def _read(data: bytes, path: Path) -> Any:
 
 def _entry(outcome: DocumentOutcome, entry: Any) -> None:
     title = text_construct(entry.get("title_detail"))
-    markup = _content(entry)
-    if item_too_long(outcome, title, markup):
+    markup, text = _content(entry), _text_content(entry)
+    if item_too_long(outcome, title, markup or text):
         return
     origin = Origin(guid=entry.get("id") or None, permalink=entry.get("link") or None)
-    add_post(outcome, title, _published(entry), origin, _fragment(markup))
+    if text and not markup:
+        add_text_post(outcome, title, _published(entry), origin, text)
+    else:
+        add_post(outcome, title, _published(entry), origin, _fragment(markup))
 
 
 def text_construct(detail: Any) -> str:
@@ -94,19 +97,21 @@ def text_construct(detail: Any) -> str:
 
 
 def _content(entry: Any) -> str:
-    """Return the item's full text as HTML (content:encoded, Atom content); '' for a summary."""
+    """Return the item's full text as HTML (content:encoded, Atom content); '' for none."""
+    return _content_of(entry, _MARKUP_TYPES)
+
+
+def _text_content(entry: Any) -> str:
+    """Return the item's full text when it is plain text (Atom `type="text"`); '' for none."""
+    return _content_of(entry, ("text/plain",))
+
+
+def _content_of(entry: Any, types: tuple[str, ...]) -> str:
     for content in entry.get("content", []):
         value = str(content.get("value", ""))
-        if content.get("type") in _MARKUP_TYPES:
+        if content.get("type") in types and value.strip():
             return value
-        if content.get("type") == "text/plain" and value.strip():
-            return _plain_paragraphs(value)
     return ""
-
-
-def _plain_paragraphs(text: str) -> str:
-    """Return plain text (Atom `type="text"`) as HTML: escaped, blank lines between paragraphs."""
-    return "\n\n".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n") if part)
 
 
 def _fragment(markup: str) -> _Element | None:
