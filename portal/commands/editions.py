@@ -148,8 +148,9 @@ def _sync(url: str, pages: int, strict: bool) -> None:
             break
         outcomes.append(outcome)
     report = import_documents(outcomes, theme_catalogue(), strict=strict)
-    with write_transaction() as session:
-        feed_sync.remember(session, url, first)
+    if not feed_sync.refused_whole(outcomes[0]):  # a feed cut short is fetched whole next time
+        with write_transaction() as session:
+            feed_sync.remember(session, url, first)
     click.echo(f"feed {url}: {len(outcomes)} page(s) read.")
     _finish(report)
 
