@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from portal import paragraphs
 from portal.db import get_session
 from portal.models import Edition
 from tests.conftest import AppFactory
@@ -27,6 +28,7 @@ from tests.portal.importing.test_wordpress_import import (
     _expected_link,
     _link,
     exported,
+    fold,
     invoke,
 )
 
@@ -113,7 +115,12 @@ def check_constructed(app: Flask, tmp_path: Path) -> None:
     for slug, want in EXPECTED.items():
         got = editions[slug]
         assert (got["title"], str(got["date"])) == (want["title"], want["date"])
+        assert [fold(h) for h in got["highlights"]] == [fold(h) for h in want["highlights"]]
+        intro = [fold(paragraphs.plain_text(p)) for p in got["intro"]]
+        assert intro == [fold(p) for p in want["intro"]]
         assert [_link(g) for g in got["curated"]] == [_expected_link(w) for w in want["curated"]]
+        recent = [_link(g) for g in got.get("recent_posts", [])]
+        assert recent == [_expected_link(w) for w in want["recent_posts"]]
 
 
 def check_refusal(path: Path, code: int, output: str) -> None:
@@ -133,6 +140,36 @@ def check_refusal(path: Path, code: int, output: str) -> None:
         assert verdict is not True, f"lxml refused what expat reads: {errors[0]}"
 
 
+_ITEM = re.compile(rb"<item[\s>].*?</item>", re.DOTALL)
+_WXR = re.compile(rb"xmlns:wp=[\"']https?://wordpress\.org/export/")
+
+
+def _wp(name: bytes, value: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"<wp:%s>(?:<!\[CDATA\[)?%s(?:\]\]>)?</wp:%s>" % (name, value, name))
+
+
+def published_posts(data: bytes) -> int | None:
+    """Return how many items of an export are published posts; None for other files."""
+    if not _WXR.search(data[:8192]):
+        return None
+    post, publish = _wp(b"post_type", b"post"), _wp(b"status", b"publish")
+    return sum(1 for m in _ITEM.finditer(data) if post.search(m[0]) and publish.search(m[0]))
+
+
+def check_one_line_per_post(path: Path, output: str) -> None:
+    """An export names only its published posts: pages, attachments, menus pass in one line."""
+    posts = published_posts(path.read_bytes())
+    if posts is None:
+        return
+    named = [
+        line
+        for line in output.splitlines()
+        if line.startswith("skipped: '") or (line.startswith("error:") and ": item '" in line)
+    ]
+    assert len(named) <= posts, output
+    assert not any("full text" in line for line in named), output
+
+
 @pytest.mark.parametrize("path", FILES, ids=IDS)
 def test_a_wild_file_imports_by_the_readme_s_rules(
     make_app: AppFactory, tmp_path: Path, path: Path, parse_seconds: dict[str, float]
@@ -144,6 +181,7 @@ def test_a_wild_file_imports_by_the_readme_s_rules(
     assert seconds < IMPORT_SECONDS
     assert not ENTITY_TEXT.search(output), output
     check_refusal(path, code, output)
+    check_one_line_per_post(path, output)
     if path.parent.name == "constructed":
         assert code == 0, output
         check_constructed(app, tmp_path)
