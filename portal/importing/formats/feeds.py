@@ -1,4 +1,4 @@
-"""RSS 2.0 (`content:encoded`) and Atom (`content type="html"`) feeds, read with feedparser.
+"""RSS 2.0 (`content:encoded`) and Atom (`content` of type html, xhtml or text) feeds.
 
 feedparser is tolerant: it recovers the items before a break in a truncated file. So lxml
 judges the file first (xml_source.py), and a feed that is not well-formed is refused whole.
@@ -37,13 +37,11 @@ _MARKUP_TYPES = ("text/html", "application/xhtml+xml")
 
 def parse_feed(data: bytes, path: Path) -> DocumentOutcome:
     """Parse an RSS or Atom feed: every item that is an edition, each read on its own."""
-    outcome = DocumentOutcome(path, one_file=True)
     try:
         feed = _read(data, path)
-    except _Refused as refused:
-        outcome.rejected.append(Problem(path, None, str(refused)))
-        return outcome
-    outcome.one_file = False
+    except _Refused as refused:  # refused whole: one line, nothing of it stored
+        return DocumentOutcome(path, rejected=[Problem(path, None, str(refused))], one_file=True)
+    outcome = DocumentOutcome(path)
     for entry in feed.entries:
         _entry(outcome, entry)
     if feed.entries and not any(_content(e) or _text_content(e) for e in feed.entries):
