@@ -103,9 +103,12 @@ def _read_items(stream: BinaryIO, outcome: DocumentOutcome) -> int:
         remove_blank_text=False,
         recover=True,  # namespace errors are not fatal; first_fatal finds what is
     )
-    read = passed_over = 0
+    read = passed_over = errors = 0
     try:
         for _event, item in items:
+            if len(items.error_log) > errors:  # stop at a break, not after reading past it
+                errors = len(items.error_log)
+                first_fatal(items.error_log)
             read += sum(len(t or "") for t in item.itertext())
             if read > MAX_FILE_BYTES:
                 raise _Refused(f"too large (over {MAX_FILE_BYTES:,} characters of text)")

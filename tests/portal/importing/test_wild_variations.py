@@ -220,3 +220,18 @@ def test_a_broken_file_after_blank_lines_names_the_line_as_written(
     code, output = invoke(make_app(), "editions", "import", str(path))
     line = data[: data.index(b"</chanel>")].count(b"\n") + 1
     assert code == 1 and f"not well-formed XML at line {line}, column" in output, output
+
+
+@pytest.mark.parametrize("share", [3, 5, 7])
+@pytest.mark.parametrize("odd", [0, 1], ids=["even", "odd"])
+def test_a_utf_16_export_cut_short_is_refused_whole(
+    make_app: AppFactory, tmp_path: Path, share: int, odd: int
+) -> None:
+    data = reencoded(EXPORT, "utf-16-le", codecs.BOM_UTF16_LE)
+    path = tmp_path / "export.xml"
+    path.write_bytes(data[: len(data) * share // 10 // 2 * 2 + odd])  # odd: half a character
+    app = make_app()
+    code, output = invoke(app, "editions", "import", str(path))
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    assert code == 1 and len(errors) == 1 and NOT_WELL_FORMED.match(errors[0]), output
+    assert state(app) == []
