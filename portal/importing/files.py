@@ -30,8 +30,10 @@ def collect_documents(paths: list[Path]) -> tuple[list[Path], list[Problem], lis
         if path.is_dir():
             for found in sorted(p for p in path.rglob("*") if _is_edition_file(p)):
                 reason = _not_an_edition(found)
-                files.extend([] if reason else [found])
-                passed_over.extend([f"{found}: {reason}"] if reason else [])
+                if reason:
+                    passed_over.append(f"{found}: {reason}")
+                else:
+                    files.append(found)
         elif path.is_file():
             files.append(path)
         else:
@@ -57,7 +59,7 @@ def _not_an_edition(path: Path) -> str | None:
             head = stream.read(HEAD_BYTES)
     except OSError:
         return None  # reading it reports why
-    if head.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n").startswith(b"---"):
+    if is_markdown(head.decode("utf-8-sig", errors="replace").replace("\r", "\n")):
         return None
     return "Markdown without edition front matter (not an edition)"
 
