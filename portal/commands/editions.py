@@ -61,11 +61,9 @@ def _finish(report: ImportReport) -> None:
     for problem in report.missing + report.problems:
         click.echo(f"error: {problem}", err=True)
     click.echo(f"Imported: {report.summary()}.")
-    if report.rejected or report.missing:
-        failed = report.rejected + len(report.missing)
-        raise click.ClickException(
-            f"{failed} path(s) not imported; fix the lines above and import again."
-        )
+    failure = report.failure()
+    if failure:
+        raise click.ClickException(failure)
     if report.index_problem:
         raise click.ClickException(report.index_problem)
 
@@ -116,8 +114,9 @@ def _sync(url: str, pages: int, strict: bool) -> None:
             break
         outcomes.append(outcome)
     report = import_documents(outcomes, theme_catalogue(), strict=strict)
-    with write_transaction() as session:
-        feed_sync.remember(session, url, first)
+    if not feed_sync.refused_whole(outcomes[0]):  # a feed cut short is fetched whole next time
+        with write_transaction() as session:
+            feed_sync.remember(session, url, first)
     click.echo(f"feed {url}: {len(outcomes)} page(s) read.")
     _finish(report)
 

@@ -13,9 +13,19 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.editions.records import DocumentOutcome
 from portal.models import FeedState
 
-__all__ = ["FeedError", "FeedState", "Fetched", "feed_state", "fetch", "page_url", "remember"]
+__all__ = [
+    "FeedError",
+    "FeedState",
+    "Fetched",
+    "feed_state",
+    "fetch",
+    "page_url",
+    "refused_whole",
+    "remember",
+]
 
 # The whole fetch, connection to last byte: a server that drips its answer is given up on.
 TIMEOUT = 20.0
@@ -90,6 +100,11 @@ def _read_within(response: http.client.HTTPResponse, cap: int, deadline: float) 
             raise FeedError("the server took too long to send the feed")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def refused_whole(outcome: DocumentOutcome) -> bool:
+    """Return whether a fetched feed was refused as a whole (not well-formed, too big, ...)."""
+    return outcome.one_file and bool(outcome.rejected)
 
 
 def feed_state(session: Session, url: str) -> FeedState | None:

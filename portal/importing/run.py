@@ -18,7 +18,7 @@ from portal.editions.catalogue import ThemeEntry
 from portal.editions.checks import check_edition
 from portal.editions.records import DocumentOutcome, ParsedEdition, Problem
 from portal.editions.store import EditionWriter, Outcome, SlugTaken, sync_themes
-from portal.importing.files import collect_edition_files, read_edition_document
+from portal.importing.files import collect_documents, read_edition_document
 
 Progress = Callable[[int], None]
 
@@ -74,6 +74,22 @@ class ImportReport:
             f"{self.added} added, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.rejected} rejected"
         )
+
+    def failure(self) -> str | None:
+        """Return the closing error line (what was not imported, counted right), or None."""
+        parts = []
+        if self.rejected:
+            files = len({problem.path for problem in self.problems})
+            parts.append(f"{self.rejected} rejected in {_count_of(files, 'file')}")
+        if self.missing:
+            parts.append(f"{_count_of(len(self.missing), 'path')} not found")
+        if not parts:
+            return None
+        return f"{'; '.join(parts)}; fix the lines above and import again."
+
+
+def _count_of(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def validate_files(
@@ -163,11 +179,12 @@ def import_paths(
     stages: Stages = quiet,
 ) -> ImportReport:
     """Import the edition files named or found in folders: check all, write, re-index."""
-    files, missing = collect_edition_files(paths)
+    files, missing, passed_over = collect_documents(paths)
     slugs = {t.slug for t in catalogue}
     with stages("Checking ", length=len(files)) as bar:
         good, report = validate_files(files, slugs, date, bar.update, strict=strict)
     report.missing = missing
+    report.skipped[:0] = passed_over
     with stages("Importing", length=len(good)) as bar:
         write_editions(good, catalogue, report, bar.update)
     return reindex(report)

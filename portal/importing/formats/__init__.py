@@ -3,8 +3,8 @@
 `parse_document` is the one dispatcher; `detect_form` judges a document by its first bytes,
 never by its file name:
 
-- `wxr`: a WordPress export (WXR 1.1/1.2), read as a stream: `wxr.py`;
-- `feed`: an RSS 2.0 or Atom feed: `feeds.py`;
+- `wxr`: a WordPress export (WXR 1.0-1.2, `http://` or `https://` namespace), streamed: `wxr.py`;
+- `feed`: an RSS 2.0 or Atom feed (or other XML, refused there): `feeds.py`;
 - `page`: a saved web page or AMP page from a classic or block theme: `wordpress_page.py`;
 - `markdown`: an edition in the archive's format (front matter between `---` lines);
 - `plaintext`: an edition page copied as text (its links have no addresses).
@@ -23,6 +23,7 @@ from portal.importing.formats.plaintext import parse_plaintext
 from portal.importing.formats.rss_atom import parse_feed
 from portal.importing.formats.wordpress_page import looks_like_page, parse_page
 from portal.importing.formats.wxr import looks_like_wxr, parse_wxr
+from portal.importing.formats.xml_source import markup_head
 
 Form = Literal["wxr", "feed", "page", "markdown", "plaintext"]
 HEAD_BYTES = 8192
@@ -32,15 +33,17 @@ __all__ = ["HEAD_BYTES", "Form", "decode_text", "detect_form", "parse_document",
 
 
 def detect_form(head: bytes) -> Form:
-    """Return the form of a document judged by its first HEAD_BYTES bytes."""
-    start = head[:HEAD_BYTES].removeprefix(b"\xef\xbb\xbf")
-    markup = start.lstrip(b" \t\r\n")
+    """Return the form of a document judged by its first HEAD_BYTES bytes, in any encoding."""
+    markup = markup_head(head[:HEAD_BYTES])
     if looks_like_wxr(markup):
         return "wxr"
     if _FEED_ROOT.search(markup) and not markup.lower().startswith((b"<!doctype html", b"<html")):
         return "feed"
     if looks_like_page(markup):
         return "page"
+    if markup.startswith((b"<?xml", b"<!--")):
+        return "feed"  # XML of no known form: the feed reader says what is wrong with it
+    start = head[:HEAD_BYTES].removeprefix(b"\xef\xbb\xbf")
     return "markdown" if is_markdown(start.decode("latin-1")) else "plaintext"
 
 

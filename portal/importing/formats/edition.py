@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from html import unescape
 from pathlib import Path
 
-from lxml.etree import _Element
+from lxml import html
+from lxml.etree import ParserError, _Element
 
 from portal.editions.records import (
     DocumentOutcome,
@@ -27,6 +29,32 @@ from portal.importing.formats.post_content import (
 MAX_FILE_BYTES = 256 * 1024 * 1024  # an export of a few thousand posts is tens of MB
 MAX_PAGE_BYTES = 16 * 1024 * 1024  # a saved page or a feed
 MAX_ITEM_CHARS = 2 * 1024 * 1024  # one post's content
+FULL_TEXT_HINT = (
+    "a feed must carry full text: "
+    "WordPress Settings > Reading > 'For each post in a feed, include: Full text'"
+)
+NO_CONTENT = f"no post content found ({FULL_TEXT_HINT})"
+
+
+def looks_like_edition(title: str) -> bool:
+    """Return whether a post's title says it is an edition (it starts with PRODUCTHEAD)."""
+    return title.strip().upper().startswith("PRODUCTHEAD")
+
+
+def html_text(markup: str) -> str:
+    """Return what a reader sees of an HTML snippet (a title): tags dropped, entities decoded."""
+    if not markup.strip():
+        return markup
+    try:
+        return str(html.fragment_fromstring(markup, create_parent="div").text_content())
+    except (ParserError, ValueError):  # control characters lxml refuses: decode entities only
+        return unescape(markup)
+
+
+def skipped_name(title: str) -> str:
+    """Return how a skipped post is named in the import's output."""
+    name = " ".join(title.split())
+    return f"{name!r} (not an edition)" if name else "an untitled post (not an edition)"
 
 
 def item_too_long(outcome: DocumentOutcome, title: str, content: str) -> bool:
@@ -45,14 +73,20 @@ def add_post(
     origin: Origin,
     content: _Element | None,
     notes: list[str] | None = None,
+    *,
+    no_content: str = NO_CONTENT,
 ) -> None:
-    """Read one post into the outcome: an edition, a skipped article or a rejected item."""
+    """Read one post into the outcome: an edition, a skipped article or a rejected item.
+
+    A post without content is an edition only when its title says so; `no_content` says why
+    such an edition is rejected (in a feed: the full-text hint).
+    """
     name = edition_title(title)
     item = f"item {name!r}"
     try:
-        post = _post_content(content)
+        post = _post_content(content, looks_like_edition(title), no_content)
     except NotAnEdition:
-        outcome.skipped.append(f"{title.strip()!r} (not an edition)")
+        outcome.skipped.append(skipped_name(title))
         return
     except BadEdition as error:
         outcome.rejected.append(Problem(outcome.path, None, f"{item}: {error}"))
@@ -74,12 +108,9 @@ def add_post(
     )
 
 
-def _post_content(content: _Element | None) -> PostContent:
+def _post_content(content: _Element | None, titled: bool, no_content: str) -> PostContent:
     if content is None:
-        raise BadEdition(
-            "no post content found (a feed must carry full text: "
-            "WordPress Settings > Reading > 'For each post in a feed, include: Full text')"
-        )
+        raise BadEdition(no_content) if titled else NotAnEdition
     return parse_post_content(content)
 
 

@@ -26,6 +26,9 @@ CONTENT_XPATHS = (
     "//article",
 )
 _SHORTLINK_ID = re.compile(r"[?&]p=(\d+)")
+# Themes mark up comments with hAtom too: a comment's heading may be an `entry-title`.
+_NOT_COMMENT = "[not(ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
+NO_CONTENT = "no post content found in the page (no entry-content, article or post body)"
 
 
 def looks_like_page(head: bytes) -> bool:
@@ -47,7 +50,8 @@ def parse_page(data: bytes, path: Path) -> DocumentOutcome:
         outcome.rejected.append(Problem(path, None, f"not an HTML page ({error})"))
         return outcome
     content = next((found[0] for x in CONTENT_XPATHS if (found := document.xpath(x))), None)
-    add_post(outcome, _title(document), utc_date(_published(document)), _origin(document), content)
+    moment = utc_date(_published(document))
+    add_post(outcome, _title(document), moment, _origin(document), content, no_content=NO_CONTENT)
     return outcome
 
 
@@ -58,8 +62,8 @@ def _meta(document: _Element, xpath: str) -> str | None:
 
 def _title(document: _Element) -> str:
     for xpath in (
-        "//*[contains(@class, 'entry-title') or contains(@class, 'amp-wp-title')]",
-        "//*[contains(@class, 'wp-block-post-title')]",
+        f"//*[contains(@class, 'entry-title') or contains(@class, 'amp-wp-title')]{_NOT_COMMENT}",
+        f"//*[contains(@class, 'wp-block-post-title')]{_NOT_COMMENT}",
     ):
         found = document.xpath(xpath)
         if found:

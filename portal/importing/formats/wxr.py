@@ -22,13 +22,16 @@ from portal.importing.formats.blocks import parse_fragment
 from portal.importing.formats.edition import (
     MAX_FILE_BYTES,
     add_post,
+    html_text,
     item_too_long,
     too_big,
     utc_date,
 )
 from portal.importing.formats.xml_safety import entity_problem
+from portal.importing.formats.xml_source import NotWellFormed, first_fatal, xml_stream
 
-WXR_NAMESPACE = re.compile(rb"xmlns:wp=[\"']http://wordpress\.org/export/1\.[0-9]+/?[\"']")
+# WordPress's own importer accepts either scheme; the theme unit test export uses https.
+WXR_NAMESPACE = re.compile(rb"xmlns:wp\s*=\s*[\"']https?://wordpress\.org/export/1\.[0-9]+/?[\"']")
 # Block-editor blocks whose content the importer reads; others are reported.
 KNOWN_BLOCKS = {
     "paragraph", "heading", "image", "separator", "quote", "list", "list-item", "group",
@@ -52,29 +55,43 @@ def looks_like_wxr(head: bytes) -> bool:
 
 
 def parse_wxr(source: bytes | BinaryIO, path: Path) -> DocumentOutcome:
-    """Parse a WordPress export: every published post that is an edition, item by item."""
-    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    """Parse a WordPress export: every published post that is an edition, item by item.
+
+    A file that is not well-formed is refused whole: nothing read before the break is kept.
+    """
     outcome = DocumentOutcome(path)
-    if isinstance(source, bytes) and (problem := too_big(path, len(source), MAX_FILE_BYTES)):
-        outcome.rejected.append(problem)
-        return outcome
-    head = stream.read(64 * 1024)
-    stream.seek(0)
-    reason = entity_problem(head)
-    if reason:
-        outcome.rejected.append(Problem(path, None, reason))
-        return outcome
     try:
-        _read_items(stream, outcome)
-    except etree.XMLSyntaxError as error:
-        # Nothing of a broken file is imported: what was read before the error goes too.
-        outcome.editions.clear()
-        outcome.skipped.clear()
-        outcome.rejected[:] = [Problem(path, None, f"not well-formed XML ({error})")]
+        stream = _prepared(source, path)
+        passed_over = _read_items(stream, outcome)
+    except (_Refused, NotWellFormed) as error:
+        return DocumentOutcome(path, rejected=[Problem(path, None, str(error))], one_file=True)
+    if passed_over:
+        outcome.skipped.append(
+            f"{path}: passed over {passed_over} item(s) that are not published posts "
+            "(pages, attachments, menu items, drafts, private, protected or trashed posts)"
+        )
     return outcome
 
 
-def _read_items(stream: BinaryIO, outcome: DocumentOutcome) -> None:
+class _Refused(Exception):
+    """The whole export is refused; the message says why."""
+
+
+def _prepared(source: bytes | BinaryIO, path: Path) -> BinaryIO:
+    """Return the export as a stream lxml reads, or raise _Refused (too big, entities)."""
+    if isinstance(source, bytes) and (problem := too_big(path, len(source), MAX_FILE_BYTES)):
+        raise _Refused(problem.message)
+    stream = xml_stream(io.BytesIO(source) if isinstance(source, bytes) else source)
+    start = stream.tell()
+    reason = entity_problem(stream.read(64 * 1024))
+    if reason:
+        raise _Refused(reason)
+    stream.seek(start)
+    return stream
+
+
+def _read_items(stream: BinaryIO, outcome: DocumentOutcome) -> int:
+    """Read every item into the outcome; return how many were passed over (not posts)."""
     items = etree.iterparse(
         stream,
         events=("end",),
@@ -84,17 +101,26 @@ def _read_items(stream: BinaryIO, outcome: DocumentOutcome) -> None:
         load_dtd=False,
         huge_tree=False,
         remove_blank_text=False,
+        recover=True,  # namespace errors are not fatal; first_fatal finds what is
     )
-    read = 0
-    for _event, item in items:
-        read += sum(len(t or "") for t in item.itertext())
-        if read > MAX_FILE_BYTES:
-            raise etree.XMLSyntaxError("the export is over the size limit", None, 0, 0, None)
-        _item(outcome, item)
-        # Streaming: drop what was read, so a large export is never held whole.
-        item.clear()
-        while item.getprevious() is not None:
-            del item.getparent()[0]
+    read = passed_over = errors = 0
+    try:
+        for _event, item in items:
+            if len(items.error_log) > errors:  # stop at a break, not after reading past it
+                errors = len(items.error_log)
+                first_fatal(items.error_log)
+            read += sum(len(t or "") for t in item.itertext())
+            if read > MAX_FILE_BYTES:
+                raise _Refused(f"too large (over {MAX_FILE_BYTES:,} characters of text)")
+            passed_over += not _item(outcome, item)
+            # Streaming: drop what was read, so a large export is never held whole.
+            item.clear()
+            while item.getprevious() is not None:
+                del item.getparent()[0]
+    except etree.XMLSyntaxError as error:  # nothing to recover at all
+        raise NotWellFormed(*(error.position or (1, 1))) from None
+    first_fatal(items.error_log)
+    return passed_over
 
 
 def _field(item: _Element, name: str) -> str:
@@ -107,19 +133,23 @@ def _qualified(item: _Element, name: str) -> str:
     return f"{{{item.nsmap.get(prefix, '')}}}{local}"
 
 
-def _item(outcome: DocumentOutcome, item: _Element) -> None:
+def _item(outcome: DocumentOutcome, item: _Element) -> bool:
+    """Read one item if it is a published post, and say whether it was one."""
     if _field(item, "wp:post_type") != "post" or _field(item, "wp:status") != "publish":
-        return
+        return False
     if _field(item, "wp:post_password"):
-        return
-    title = _field(item, "title")
+        return False
+    # WordPress keeps a title as HTML (an ampersand may be stored as &amp;): decoded once here.
+    title = html_text(_field(item, "title"))
     raw = _field(item, "content:encoded")
     if item_too_long(outcome, title, raw):
-        return
+        return True
     origin = Origin(guid=_field(item, "guid") or None, permalink=_field(item, "link") or None)
     markup, notes = expand_shortcodes(raw)
     notes += unknown_blocks(raw)
-    add_post(outcome, title, _date(item), origin, parse_fragment(markup) if raw else None, notes)
+    content = parse_fragment(markup) if raw else None
+    add_post(outcome, title, _date(item), origin, content, notes, no_content="the post is empty")
+    return True
 
 
 def _date(item: _Element) -> dt.date | None:
