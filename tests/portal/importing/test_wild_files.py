@@ -18,8 +18,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from portal import paragraphs
 from portal.db import get_session
+from portal.editions import paragraphs
 from portal.models import Edition
 from tests.conftest import AppFactory
 from tests.portal.importing.test_wordpress_import import (
