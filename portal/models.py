@@ -312,6 +312,9 @@ class NewsletterSend(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Why the send paused (the last SMTP error), for `flask newsletter status`.
     note: Mapped[str | None] = mapped_column(Text)
+    # The end of the last time window a sender reserved at PORTAL_MAIL_RATE: windows never
+    # overlap, so the rate holds for every sender of the edition together.
+    paced_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Delivery(Base):
@@ -337,6 +340,8 @@ class Delivery(Base):
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # A sender owns the row until then; a killed sender's claim runs out within a minute.
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Which sender (host, process, random) holds the claim, for `status` and for renewals.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(300))
 

@@ -50,6 +50,7 @@ def _sends() -> None:
         sa.Column("started_at", _utc(), nullable=True),
         sa.Column("finished_at", _utc(), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("paced_until", _utc(), nullable=True),
         sa.CheckConstraint(f"state IN {SEND_STATES}", name=op.f("ck_newsletter_sends_state")),
         sa.ForeignKeyConstraint(
             ["edition_id"],
@@ -79,6 +80,7 @@ def _deliveries() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", _utc(), nullable=True),
         sa.Column("claimed_until", _utc(), nullable=True),
+        sa.Column("claimed_by", sa.String(length=64), nullable=True),
         sa.Column("sent_at", _utc(), nullable=True),
         sa.Column("last_error", sa.String(length=300), nullable=True),
         sa.CheckConstraint(f"status IN {DELIVERY_STATUSES}", name=op.f("ck_deliveries_status")),
