@@ -10,9 +10,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from portal import search
+from portal import newsletter, search
 from portal.commands.common import theme_catalogue, update_search_index
 from portal.commands.groups import SchemaGroup
+from portal.commands.newsletter import newsletter_cli
 from portal.commands.subscribers import outbox_cli, subscribers_cli
 from portal.commands.themes import themes_cli
 from portal.db import get_engine, get_session, write_transaction
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(themes_cli)
     app.cli.add_command(subscribers_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(newsletter_cli)
 
 
 @db_cli.command("upgrade")
@@ -149,7 +151,9 @@ def _sync(url: str, pages: int, strict: bool) -> None:
         if not (outcome.editions or outcome.skipped or outcome.rejected):
             break
         outcomes.append(outcome)
-    report = import_documents(outcomes, theme_catalogue(), strict=strict)
+    # Autosend (PORTAL_NEWSLETTER_AUTOSEND) considers only what the feed's first page adds.
+    with newsletter.feed_first_page([parsed.record.slug for parsed in outcomes[0].editions]):
+        report = import_documents(outcomes, theme_catalogue(), strict=strict)
     with write_transaction() as session:
         feed_sync.remember(session, url, first)
     click.echo(f"feed {url}: {len(outcomes)} page(s) read.")
