@@ -132,7 +132,7 @@ class Sender:
         get_session().rollback()  # end the read transaction: no snapshot held while asleep
         if wait is None:
             return False
-        time.sleep(min(max(wait, 0.05), 5.0))
+        time.sleep(min(max(wait, 0.05), 1.0))
         self._idle_until = 0.0
         return True
 
