@@ -160,6 +160,7 @@ def record(outcomes: Sequence[Outcome]) -> None:
             session.execute(
                 update(Delivery)
                 .where(Delivery.id.in_(delivered))
+                .execution_options(synchronize_session=False)
                 .values(
                     status="delivered",
                     sent_at=database_now(),
@@ -191,7 +192,6 @@ def _record_refusal(session: Session, outcome: Outcome) -> None:
 
 def mark_bounced(session: Session, subscriber_id: int, reason: str) -> None:
     """Mark a subscriber bounced: the provider refused the address for good; never mailed again."""
-    # The few lines "mail"'s record_bounce (portal/subscriptions) would hold; one place to swap.
     session.execute(
         update(Subscriber)
         .where(Subscriber.id == subscriber_id, Subscriber.status != "bounced")

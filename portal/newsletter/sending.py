@@ -20,6 +20,8 @@ from portal.newsletter.smtp import Pacer, SmtpSettings, Workers
 RENEW_SECONDS = deliveries.LEASE_SECONDS / 3
 # After a claim finds nothing due, wait this long before asking again.
 IDLE_SECONDS = 1.0
+# How long outcomes are gathered before they are recorded together.
+GATHER_SECONDS = 0.02
 
 
 @dataclass(frozen=True)
@@ -141,9 +143,12 @@ class Sender:
             outcomes = [workers.results.get(timeout=timeout)]
         except queue.Empty:
             return
-        while True:
+        # Gather what else arrives within GATHER_SECONDS (one transaction for many marks);
+        # a message sent but not yet marked counts as in flight if the sender dies now.
+        until = time.monotonic() + GATHER_SECONDS
+        while len(outcomes) < self.pace.connections:
             try:
-                outcomes.append(workers.results.get_nowait())
+                outcomes.append(workers.results.get(timeout=max(until - time.monotonic(), 0)))
             except queue.Empty:
                 break
         self._record(outcomes, workers)

@@ -27,6 +27,7 @@ from tests.support.smtp_server import Behaviour, SmtpServer
 
 READERS = 150
 CONNECTIONS = 2
+KILLS = 2
 _numbers = itertools.count()
 
 
@@ -73,8 +74,9 @@ def test_a_sender_killed_twice_loses_nobody_and_repeats_only_what_was_in_flight(
     assert _run(app, slow_smtp, log, TEST_LEASE_SECONDS="2") == 0, log.read_text()
     assert set(slow_smtp.counts) == {address(n) for n in range(READERS)}, "somebody was lost"
     twice = {mail: count for mail, count in slow_smtp.counts.items() if count > 1}
-    # Only messages in flight at a kill: at most one per connection per kill.
-    assert len(twice) <= 2 * CONNECTIONS, twice
+    # Only messages in flight at a kill: per connection, the one in its SMTP transaction
+    # and one accepted but not yet marked delivered (marks are gathered for 20 ms).
+    assert len(twice) <= KILLS * 2 * CONNECTIONS, twice
     assert max(slow_smtp.counts.values()) <= 2
     for mail in twice:
         assert len(set(slow_smtp.message_ids(mail))) == 1, "a repeat must keep its Message-ID"
