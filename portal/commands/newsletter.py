@@ -123,10 +123,14 @@ def status_command(slug: str | None, as_json: bool, failed: bool) -> None:
     found = newsletter.statuses(edition)
     if as_json:
         objects = [status.as_json() for status in found]
-        click.echo(json.dumps(objects[0] if slug and objects else objects))
+        if slug:
+            unsent = dict.fromkeys(newsletter.STATUS_KEYS[1:], 0)
+            click.echo(json.dumps(objects[0] if objects else {"edition": slug} | unsent))
+        else:
+            click.echo(json.dumps(objects))
         return
     if not found:
-        click.echo("No edition has been sent or scheduled yet.")
+        click.echo(f"{slug}: not sent or scheduled." if slug else "No edition sent yet.")
     for status in found:
         click.echo(_status_line(status))
         if failed:

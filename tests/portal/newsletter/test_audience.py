@@ -115,8 +115,10 @@ def test_preview_goes_to_any_address_or_a_file_and_records_nothing(
     written = runner.invoke(args=["newsletter", "preview", "first", "--output", str(eml)])
     assert written.exit_code == 0, written.output
     assert message_from_bytes(eml.read_bytes())["Subject"].startswith("[TEST] PRODUCTHEAD: ")
-    status = runner.invoke(args=["newsletter", "status"]).output
-    assert "No edition has been sent or scheduled yet." in status
+    assert "No edition sent yet." in runner.invoke(args=["newsletter", "status"]).output
+    assert status_json(runner, "first") == {"edition": "first", "audience": 0} | dict.fromkeys(
+        ("delivered", "waiting", "failed", "bounced", "skipped"), 0
+    )
 
 
 def test_without_an_smtp_host_send_says_what_to_set(make_app: AppFactory) -> None:
