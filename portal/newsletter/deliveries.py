@@ -17,6 +17,7 @@ from portal.db import write_transaction
 from portal.models import Delivery, NewsletterSend, Subscriber, UTCDateTime
 from portal.newsletter.message import Recipient
 from portal.newsletter.sends import lock_send
+from portal.subscriptions.bounces import record_bounce
 from portal.subscriptions.clock import database_now
 
 # A sender owns the rows it claimed this long and renews the claim while it works; a
@@ -192,11 +193,9 @@ def _record_refusal(session: Session, outcome: Outcome) -> None:
 
 def mark_bounced(session: Session, subscriber_id: int, reason: str) -> None:
     """Mark a subscriber bounced: the provider refused the address for good; never mailed again."""
-    session.execute(
-        update(Subscriber)
-        .where(Subscriber.id == subscriber_id, Subscriber.status != "bounced")
-        .values(status="bounced", bounced_at=database_now(), bounce_reason=reason[:300])
-    )
+    subscriber = session.get(Subscriber, subscriber_id)
+    if subscriber is not None:
+        record_bounce(session, subscriber.email, reason)
 
 
 def seconds_until_due(session: Session, edition_id: int) -> float | None:

@@ -110,13 +110,20 @@ FLASK = (
 )
 
 
-def flask_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """Start `flask ARGS` as a subprocess of its own, output to `log`."""
+def flask_process(
+    args: list[str], env: dict[str, str], log: Path | None = None, terminal: int | None = None
+) -> subprocess.Popen[bytes]:
+    """Start `flask ARGS` as a subprocess of its own, output to `log` (or all on `terminal`)."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")}
     environment |= {"FLASK_APP": "wsgi", "PYTHONPATH": str(PROJECT_ROOT)} | env
+    command = [sys.executable, "-c", FLASK, *args]
+    if terminal is not None:
+        streams = {"stdin": terminal, "stdout": terminal, "stderr": terminal}
+        return subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, **streams)
+    assert log is not None
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-c", FLASK, *args],
+            command,
             cwd=PROJECT_ROOT,
             env=environment,
             stdin=subprocess.DEVNULL,

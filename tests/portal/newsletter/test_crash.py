@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import os
+import pty
 import re
+import select
 import signal
 import time
 from collections.abc import Iterator
@@ -123,3 +126,42 @@ def test_two_senders_on_postgresql_split_the_work_and_mail_each_reader_once(
     assert server.counts == {address(n): 1 for n in range(300)}
     shares = [int(re.findall(r"this run sent (\d+)", log.read_text())[-1]) for log in logs]
     assert sum(shares) == 300 and min(shares) > 0, shares
+
+
+@pytest.mark.sqlite_only(reason="the terminal dialogue only")
+def test_on_a_terminal_send_asks_first_and_shows_progress(
+    make_app: AppFactory, slow_smtp: SmtpServer
+) -> None:
+    app = make_app()
+    add_edition(app, "first")
+    add_subscribers(app, range(12))
+    env = process_env(app, slow_smtp.port)
+    main, terminal = pty.openpty()
+    process = flask_process(["newsletter", "send", "first"], env, terminal=terminal)
+    os.close(terminal)
+    try:
+        seen = _read_until(main, b"[y/N]")
+        assert b"Send 'Edition first' (first) to 12 subscriber(s)?" in seen
+        os.write(main, b"y\n")
+        seen = _read_until(main, b"of 12")
+        assert process.wait(timeout=60) == 0
+    finally:
+        stop(process, signal.SIGKILL, timeout=5)
+        os.close(main)
+    assert b"Sending" in seen  # the progress bar
+    assert b"first: 12 delivered, 0 waiting" in seen
+    assert len(slow_smtp.counts) == 12
+
+
+def _read_until(fd: int, marker: bytes, timeout: float = 60.0) -> bytes:
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker not in seen:
+        assert time.monotonic() < deadline, seen
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:  # the terminal closed: the process ended
+                break
+    return seen
