@@ -299,14 +299,20 @@ def test_one_click_unsubscribe_from_the_email_works(app: Flask) -> None:
     url = message["List-Unsubscribe"].strip("<>")
     # The footer's link is the same address.
     assert f'href="{url}"' in body(message, "html") and f"<{url}>" in body(message, "plain")
+    # The footer's link opens a page that asks to confirm (a link scanner changes nothing).
+    page = app.test_client().get(urlsplit(url).path)
+    assert page.status_code == 200 and b"<form" in page.data
+    assert status_of(app, subscriber_id) == "confirmed"
     # What Gmail's and Yahoo's unsubscribe buttons do (RFC 8058): a POST with this body.
     response = app.test_client().post(urlsplit(url).path, data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
+    assert status_of(app, subscriber_id) == "unsubscribed"
+
+
+def status_of(app: Flask, subscriber_id: int) -> str | None:
+    """Return a subscriber's status."""
     with app.app_context():
-        status = get_session().scalar(
-            select(Subscriber.status).where(Subscriber.id == subscriber_id)
-        )
-    assert status == "unsubscribed"
+        return get_session().scalar(select(Subscriber.status).where(Subscriber.id == subscriber_id))
 
 
 @SQLITE_ONLY
