@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import and_, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -136,10 +136,23 @@ def send_records(session: Session, edition_id: int | None = None) -> list[Newsle
 
 
 def due_editions(session: Session) -> list[int]:
-    """Return the editions whose scheduled send has come due, by the database's clock."""
+    """Return the editions whose scheduled send came due, and autosends a dead sender left."""
     now = session.scalar(select(database_now()))
+    abandoned = (
+        select(Delivery.id)
+        .where(
+            Delivery.edition_id == NewsletterSend.edition_id,
+            Delivery.status == "waiting",
+            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+        )
+        .exists()
+    )
     query = select(NewsletterSend.edition_id).where(
-        NewsletterSend.state == "scheduled", NewsletterSend.due_at <= now
+        or_(
+            and_(NewsletterSend.state == "scheduled", NewsletterSend.due_at <= now),
+            # A timer's send killed mid-way: the next timer run finishes it.
+            and_(NewsletterSend.state == "sending", NewsletterSend.origin == "autosend", abandoned),
+        )
     )
     return list(session.scalars(query.order_by(NewsletterSend.due_at)))
 

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from portal.db import get_session
 from portal.models import AutosendState, Edition, NewsletterSend
+from portal.newsletter import sends
 from tests.conftest import AppFactory
 from tests.portal.importing.test_wordpress_import import SHARED
 from tests.portal.newsletter.delivery_helpers import add_subscribers, address, mail_config
@@ -217,3 +218,21 @@ def test_an_edition_imported_from_a_file_first_is_not_planned_when_the_feed_show
     assert imported.exit_code == 0, imported.output
     _sync(runner, feed)
     assert _sends(app) == {}
+
+
+def test_send_due_finishes_an_autosend_whose_sender_died(
+    make_app: AppFactory, smtp: SmtpServer, feed: FeedServer
+) -> None:
+    app = _app(make_app, smtp, "send", delay=0)
+    runner = app.test_cli_runner()
+    _sync(runner, feed)
+    _publish_pricing(feed)
+    _sync(runner, feed)
+    with app.app_context():
+        [edition_id] = get_session().scalars(select(NewsletterSend.edition_id))
+        # What a timer's sender killed right after recording the audience leaves behind.
+        assert sends.start_send(edition_id) == 4
+    due = runner.invoke(args=["newsletter", "send", "--due"])
+    assert due.exit_code == 0, due.output
+    assert smtp.counts == {address(n): 1 for n in range(4)}
+    assert "Nothing scheduled" in runner.invoke(args=["newsletter", "send", "--due"]).output
