@@ -25,6 +25,8 @@ class Behaviour:
     refuse: set[str] = field(default_factory=set)
     refuse_once: set[str] = field(default_factory=set)
     drop_once: set[str] = field(default_factory=set)
+    # Refuse the message itself for good (554 on DATA), not the recipient.
+    reject: set[str] = field(default_factory=set)
     # Refuse every message with this reply (e.g. "421 4.7.0 too many messages"), while set.
     refuse_all: str | None = None
     delay: float = 0.0
@@ -95,9 +97,9 @@ class SmtpServer:
     def _refusal(self, recipient: str) -> str | None:
         behaviour = self.behaviour
         with self._lock:
-            if behaviour.refuse_all:
+            if behaviour.refuse_all or recipient in behaviour.reject:
                 self.refusals[recipient] += 1
-                return behaviour.refuse_all
+                return behaviour.refuse_all or "554 5.6.0 message refused"
             for chosen, reply in (
                 (behaviour.refuse_once, "451 4.3.0 try again later"),
                 (behaviour.drop_once, "drop"),

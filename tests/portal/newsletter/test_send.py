@@ -71,6 +71,7 @@ def test_550_bounces_451_and_dropped_connections_are_retried_and_delivered_once(
         refuse={address(3), address(7)},
         refuse_once={address(1), address(10)},
         drop_once={address(5), address(12)},
+        reject={address(9)},
     )
     smtp = SmtpServer(behaviour).start()
     try:
@@ -78,14 +79,18 @@ def test_550_bounces_451_and_dropped_connections_are_retried_and_delivered_once(
         runner = app.test_cli_runner()
         result = send(runner, "first")
         assert result.exit_code == 0, result.output
-        assert smtp.counts == {address(n): 1 for n in range(15) if n not in (3, 7)}
+        assert smtp.counts == {address(n): 1 for n in range(15) if n not in (3, 7, 9)}
+        assert smtp.refusals[address(9)] == 1  # a refused message is not a bounced reader
         assert smtp.refusals[address(1)] == 1 and smtp.refusals[address(5)] == 1
         assert subscriber_status(app, address(3)) == "bounced"
         assert subscriber_status(app, address(1)) == "confirmed"
+        assert subscriber_status(app, address(9)) == "confirmed"
         status = status_json(runner, "first")
-        assert (status["delivered"], status["bounced"], status["waiting"]) == (13, 2, 0)
+        assert (status["delivered"], status["bounced"], status["failed"]) == (12, 2, 1)
+        assert status["waiting"] == 0
         listed = runner.invoke(args=["newsletter", "status", "first", "--failed"]).output
         assert f"<{address(3)}>: bounced: 550 5.1.1 no such mailbox" in listed
+        assert f"<{address(9)}>: failed: 554 5.6.0 message refused" in listed
         stats = runner.invoke(args=["subscribers", "stats"]).output
         assert "2 bounced" in stats
     finally:
