@@ -9,7 +9,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import format_datetime, make_msgid
-from pathlib import Path
 from typing import Any
 
 import css_inline
@@ -26,7 +25,7 @@ from portal.subscriptions.tokens import make_unsubscribe_token
 
 DEFAULT_SUBJECT = "PRODUCTHEAD: {title}"
 TEST_PREFIX = "[TEST] "
-_CSS = Path(__file__).resolve().parents[2] / "templates" / "newsletter" / "email.css"
+STYLESHEET = "newsletter/email.css"  # beside the email's templates
 # An address as stored: ASCII, no white space, no angle brackets (a header stays one line).
 _BARE_ADDRESS = re.compile(r"[!-~]+@[!-~]+")
 
@@ -197,7 +196,11 @@ def _body(context: dict[str, Any], slots: dict[Slot, str]) -> list[Piece]:
 
 def inline_css(page: str) -> str:
     """Return the HTML with the email stylesheet inlined; its @media rules stay in a <style>."""
+    env = current_app.jinja_env
+    if env.loader is None:  # Flask always gives its environment one
+        raise RuntimeError("the app has no template loader to read the email stylesheet with")
+    stylesheet, _, _ = env.loader.get_source(env, STYLESHEET)
     inliner = css_inline.CSSInliner(
-        keep_at_rules=True, load_remote_stylesheets=False, extra_css=_CSS.read_text()
+        keep_at_rules=True, load_remote_stylesheets=False, extra_css=stylesheet
     )
     return inliner.inline(page)
