@@ -65,6 +65,8 @@ STATUSES: Mapping[str, str] = {
     "complained": "unsubscribed",
     "bounced": "bounced",
 }
+# Readers who never confirmed (ours, listmonk's subscription status): not importable.
+_NEVER_CONFIRMED = frozenset({"pending", "unconfirmed"})
 # When one address appears on several rows, the row that mails least wins.
 _STRICTNESS = {"confirmed": 0, "unsubscribed": 1, "bounced": 2}
 MAX_CONSENT_LENGTH = 2000
@@ -218,7 +220,13 @@ def _row(line: int, fields: Mapping[str, str], now: dt.datetime, report: ImportR
         email = checked_address(fields["email"])
     except InvalidInput as error:
         raise ValueError(f"the email address is not usable: {error}") from None
-    status = STATUSES.get(fields.get("status", "").strip().lower())
+    given = fields.get("status", "").strip().lower()
+    status = STATUSES.get(given)
+    if given in _NEVER_CONFIRMED:
+        raise ValueError(
+            f"status {given!r}: this reader never confirmed, and an import sends no "
+            "confirmation; leave them out (they can sign up on the site)"
+        )
     if status is None:
         known = ", ".join(sorted(s for s in STATUSES if s))
         raise ValueError(f"unknown status {fields['status']!r} (known: {known})")

@@ -131,7 +131,8 @@ def test_an_address_already_here_keeps_its_record(app: Flask, tmp_path: Path) ->
     [
         ("not-an-address,Ada,confirmed,", "the email address is not usable"),
         ("two@example.com three@example.com,,,", "Enter one email address only."),
-        ("ada@example.com,,pending,", "unknown status 'pending'"),
+        ("ada@example.com,,pending,", "status 'pending': this reader never confirmed"),
+        ("ada@example.com,,Member,", "unknown status 'Member' (known: blacklisted, "),
         ("ada@example.com,,confirmed,yesterday", "'yesterday' is not a date and time"),
         ("ada@example.com,,confirmed,2999-01-01", "'2999-01-01' is in the future"),
         ("ada\u200b@example.com,,,", "invisible or text-direction characters"),
