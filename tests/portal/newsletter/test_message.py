@@ -326,3 +326,18 @@ def test_filling_in_one_reader_is_cheap(app: Flask) -> None:
         timings.append(time.perf_counter() - started)
     # Well under a millisecond: the edition is rendered once, only the reader's parts here.
     assert statistics.median(timings) < 0.001, statistics.median(timings)
+
+
+@SQLITE_ONLY
+def test_a_bare_edition_leaves_out_what_it_does_not_have(app: Flask) -> None:
+    store(
+        app,
+        StoredEdition(slug="bare", title="Bare", date=None, highlights=(), intro=(), curated=()),
+    )
+    message = parse(render(app, "bare").message_for(ADA))
+    text, html = body(message, "plain"), body(message, "html")
+    for absent in ("IN THIS EDITION", "WHAT TO THINK ABOUT THIS WEEK", "RECENT POSTS", "Themes:"):
+        assert absent not in text
+    assert "In this edition" not in html and "<h3" not in html and "Themes:" not in html
+    assert "Read it on the web: <http://127.0.0.1:8000/editions/bare>" in text
+    assert "Hi Ada," in text and "Unsubscribe" in html
