@@ -165,8 +165,8 @@ class Sender:
     def _pause(self, workers: Workers | None) -> None:
         tally = self.tally
         tally.paused = (
-            f"paused after {tally.consecutive_failures} failed messages in a row; "
-            f"the last: {tally.last_error}"
+            f"paused after {tally.consecutive_failures} failed messages in a row "
+            f"(PORTAL_MAIL_MAX_ERRORS is {self.pace.max_errors}); the last: {tally.last_error}"
         )
         sends.pause(self.edition_id, tally.paused)
         if workers is not None:

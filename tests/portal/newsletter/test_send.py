@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 
@@ -105,7 +106,10 @@ def test_a_run_of_failures_pauses_the_send_and_send_resumes_it(make_app: AppFact
         runner = app.test_cli_runner()
         paused = send(runner, "first")
         assert paused.exit_code == 1
-        assert "paused after 4 failed messages in a row; the last: 421 4.7.0" in paused.output
+        # Messages already in flight on the other connections may add to the run.
+        run = re.search(r"paused after (\d+) failed messages in a row", paused.output)
+        assert run and 4 <= int(run[1]) <= 4 + 3, paused.output
+        assert "(PORTAL_MAIL_MAX_ERRORS is 4); the last: 421 4.7.0" in paused.output
         assert "run `flask newsletter send first` to resume" in paused.output
         status = runner.invoke(args=["newsletter", "status", "first"]).output
         assert "first: paused;" in status and "waiting 12" in status
