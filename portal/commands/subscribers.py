@@ -115,7 +115,12 @@ def _import_summary(report: ImportReport) -> str:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A provider's bounce list: one address a line, optionally `,reason` after it.",
 )
-@click.option("--reason", default="reported by the mail provider", show_default=True)
+@click.option(
+    "--reason",
+    default="reported by the mail provider",
+    show_default=True,
+    help="The bounce reason kept for an address given without one.",
+)
 def bounce_command(emails: tuple[str, ...], file: Path | None, reason: str) -> None:
     """Record bounces a provider reports (EMAIL... or --file): those readers are never mailed again."""
     if not emails and file is None:
