@@ -22,6 +22,8 @@ DATABASE_COMMANDS = [
     ["subscribers", "export"],
     ["subscribers", "forget", "reader@example.com"],
     ["subscribers", "stats"],
+    ["subscribers", "import", str(ARCHIVE / "will-platforms-conquer-the-world.md")],
+    ["subscribers", "bounce", "reader@example.com"],
     ["outbox", "send"],
     ["outbox", "status"],
     ["outbox", "retry", "--all"],
