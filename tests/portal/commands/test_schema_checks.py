@@ -94,7 +94,7 @@ def test_db_upgrade_brings_the_database_to_where_commands_run(
     code, output = _invoke(app, ["subscribers", "stats"], tmp_path)
     assert (code, output) == (
         0,
-        "Subscribers: 0 pending, 0 confirmed, 0 unsubscribed (0 in all).\n",
+        "Subscribers: 0 pending, 0 confirmed, 0 unsubscribed, 0 bounced (0 in all).\n",
     )
 
 
