@@ -28,6 +28,10 @@ DATABASE_COMMANDS = [
     ["outbox", "status"],
     ["outbox", "retry", "--all"],
     ["themes", "suggest"],
+    ["newsletter", "preview", "first", "--output", "{tmp}/first.eml"],
+    ["newsletter", "send", "first", "--yes"],
+    ["newsletter", "status"],
+    ["newsletter", "cancel", "first"],
 ]
 # Commands that only read and write files: they run whatever the database's state.
 FILE_COMMANDS = [
