@@ -19,18 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.dialects import sqlite
-from sqlalchemy.orm import Session
-
 from portal.db import write_transaction
-from portal.models import Subscriber
 from portal.subscriptions.addresses import (
     MAX_ADDRESS_LENGTH,
     InvalidInput,
     clean_name,
     normalise_address,
 )
+from portal.subscriptions.bulk_insert import insert_new_subscribers
 
 # Header names, folded (lower case, spaces and hyphens as underscores), to what they hold.
 # listmonk's export: uuid,email,name,attributes,status,created_at,updated_at.
@@ -292,51 +288,10 @@ def import_subscribers(
 def _insert_batch(batch: list[Row], now: dt.datetime, consent: str, report: ImportReport) -> None:
     values = [_values(row, now, consent) for row in batch]
     with write_transaction() as session:
-        # The addresses returned are the rows that went in; an address already here (or
-        # signed up meanwhile) is left as it is.
-        if session.get_bind().dialect.name == "postgresql":
-            inserted = _insert_on_postgresql(session, values)
-        else:
-            inserted = _insert_on_sqlite(session, values)
+        # An address already here (or signed up meanwhile) is left as it is.
+        inserted = insert_new_subscribers(session, values)
     report.already_present += len(batch) - len(inserted)
     report.imported.update(row.status for row in batch if row.email in inserted)
-
-
-def _insert_on_sqlite(session: Session, values: list[dict[str, Any]]) -> set[str]:
-    # On the connection: Core's executemany, without the ORM's bookkeeping; with RETURNING,
-    # SQLAlchemy sends a thousand rows a statement.
-    statement = sqlite.insert(Subscriber).on_conflict_do_nothing(index_elements=["email"])
-    result = session.connection().execute(statement.returning(Subscriber.email), values)
-    return set(result.scalars())
-
-
-def _insert_on_postgresql(session: Session, values: list[dict[str, Any]]) -> set[str]:
-    # One array per column, unnested into rows: a statement of eleven parameters. A
-    # thousand rows of `VALUES (...)` makes psycopg parse 11,000 placeholders, which took
-    # ten times longer than the insert itself.
-    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _IMPORTED_COLUMNS.items())
-    statement = text(
-        f"INSERT INTO subscribers ({', '.join(_IMPORTED_COLUMNS)}) SELECT * FROM unnest({arrays}) "
-        "ON CONFLICT (email) DO NOTHING RETURNING email"
-    )
-    columns = {name: [row[name] for row in values] for name in _IMPORTED_COLUMNS}
-    return set(session.execute(statement, columns).scalars())
-
-
-# What an import writes of a subscriber, with each column's PostgreSQL type.
-_IMPORTED_COLUMNS = {
-    "email": "text",
-    "first_name": "text",
-    "status": "text",
-    "signed_up_at": "timestamptz",
-    "signup_client_hash": "text",
-    "consent_version": "text",
-    "consent_note": "text",
-    "confirmed_at": "timestamptz",
-    "unsubscribed_at": "timestamptz",
-    "bounced_at": "timestamptz",
-    "bounce_reason": "text",
-}
 
 
 def _values(row: Row, now: dt.datetime, consent: str) -> dict[str, Any]:
