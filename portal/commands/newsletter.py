@@ -82,7 +82,11 @@ def _send(edition: Edition) -> None:
     with ExitStack() as stack:
 
         def bar(length: int) -> Callable[[int], None]:
-            shown = stack.enter_context(click.progressbar(length=length, label="Sending"))
+            # Only on a terminal: a timer's log gets the summary line alone.
+            hidden = not sys.stdout.isatty()
+            shown = stack.enter_context(
+                click.progressbar(length=length, label="Sending", hidden=hidden)
+            )
             return shown.update
 
         try:
