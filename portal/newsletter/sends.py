@@ -73,7 +73,13 @@ def start_send(edition_id: int) -> int:
         # Run by the operator: what failed is tried again, and what waits goes at once.
         session.execute(
             update(Delivery)
-            .where(Delivery.edition_id == edition_id, Delivery.status.in_(("failed", "waiting")))
+            .where(
+                Delivery.edition_id == edition_id,
+                or_(
+                    Delivery.status == "failed",
+                    and_(Delivery.status == "waiting", Delivery.next_attempt_at.is_not(None)),
+                ),
+            )
             .values(status="waiting", attempts=0, next_attempt_at=None)
         )
         waiting = counts(session, edition_id)["waiting"]
