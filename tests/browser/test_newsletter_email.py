@@ -11,13 +11,16 @@ from playwright.sync_api import Browser, Page
 
 from tests.conftest import AppFactory
 from tests.portal.newsletter.email_editions import (
+    ADA,
     StoredEdition,
     StoredLink,
+    body,
     largest,
+    parse,
+    render,
     store,
     weekly,
 )
-from tests.portal.newsletter.test_message import ADA, body, parse, render
 
 pytestmark = pytest.mark.sqlite_only(reason="the email is the same HTML on both databases")
 

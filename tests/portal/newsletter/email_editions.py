@@ -1,11 +1,16 @@
-"""Editions stored straight into the database for the edition-email tests (hostile ones too)."""
+"""Editions stored straight into the database for the edition-email tests (hostile ones too),
+and reading the email back as a mail client would."""
 
 from __future__ import annotations
 
 import datetime as dt
+import email
 import hashlib
 import re
 from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import default
+from html.parser import HTMLParser
 
 from flask import Flask
 from sqlalchemy import select
@@ -13,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from portal.db import get_session
 from portal.models import Edition, Link, Source, Subscriber, Theme
+from portal.newsletter.message import EditionEmail, Recipient, render_edition_email
 
 SIGNED_UP = dt.datetime(2025, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
 
@@ -180,3 +186,50 @@ def largest(slug: str = "largest") -> StoredEdition:
         recent_posts=tuple(item(n, "Post") for n in range(1, 11)),
         themes=tuple((f"theme-{n}", f"Theme {n}") for n in range(1, 9)),
     )
+
+
+ADA = Recipient(41, "ada@example.com", "Ada")
+
+
+def render(app: Flask, slug: str) -> EditionEmail:
+    """Return the edition email, rendered in an app context."""
+    with app.app_context():
+        return render_edition_email(get_session(), slug)
+
+
+class Elements(HTMLParser):
+    """Every start tag of a page, with its attributes, as a browser's parser reads them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Keep the tag."""
+        self.found.append((tag, dict(attrs)))
+
+    @classmethod
+    def of(cls, html: str) -> Elements:
+        """Return the elements of a page."""
+        parser = cls()
+        parser.feed(html)
+        parser.close()
+        return parser
+
+    def hrefs(self) -> list[str]:
+        """Return the address of every link, in order."""
+        return [attrs["href"] or "" for tag, attrs in self.found if tag == "a" and "href" in attrs]
+
+
+def parse(raw: bytes) -> EmailMessage:
+    """Return a message parsed the way a mail client would."""
+    message = email.message_from_bytes(raw, policy=default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def body(message: EmailMessage, kind: str) -> str:
+    """Return the decoded plain or html part."""
+    found = message.get_body((kind,))
+    assert found is not None
+    return str(found.get_content())  # type: ignore[attr-defined]
