@@ -119,9 +119,10 @@ class Connection:
         except (OSError, smtplib.SMTPServerDisconnected):
             self.close()
             raise
-        except smtplib.SMTPResponseException as error:
-            if error.smtp_code == 421:  # the server is closing this session
-                self.close()
+        except smtplib.SMTPException:
+            # After a 421 (the server closing this session) smtplib has closed the socket.
+            if self._smtp is not None and self._smtp.sock is None:
+                self._smtp = None
             raise
 
     def close(self) -> None:
