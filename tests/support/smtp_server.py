@@ -20,11 +20,14 @@ from tests.support.signup_helpers import Received, free_port
 
 @dataclass
 class Behaviour:
-    """What the server does to whom: refused (550), refused once (451), dropped once, slowness."""
+    """What the server does to whom: refused (550), refused once (451 on DATA, 421 on RCPT),
+    dropped once, refused message (554), slowness."""
 
     refuse: set[str] = field(default_factory=set)
     refuse_once: set[str] = field(default_factory=set)
     drop_once: set[str] = field(default_factory=set)
+    # Answer RCPT once with 421 (the server closing the session: "too many messages").
+    busy_once: set[str] = field(default_factory=set)
     # Refuse the message itself for good (554 on DATA), not the recipient.
     reject: set[str] = field(default_factory=set)
     # Refuse every message with this reply (e.g. "421 4.7.0 too many messages"), while set.
@@ -70,10 +73,14 @@ class SmtpServer:
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
         """Refuse the chosen addresses for good; accept the others (aiosmtpd hook)."""
-        if address in self.behaviour.refuse:
-            with self._lock:
+        with self._lock:
+            if address in self.behaviour.refuse:
                 self.refusals[address] += 1
-            return "550 5.1.1 no such mailbox"
+                return "550 5.1.1 no such mailbox"
+            if address in self.behaviour.busy_once:
+                self.behaviour.busy_once.discard(address)
+                self.refusals[address] += 1
+                return "421 4.7.0 too many messages, closing"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

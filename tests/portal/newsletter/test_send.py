@@ -65,7 +65,7 @@ def test_every_confirmed_reader_gets_it_once_and_a_second_run_sends_nothing(
 
 
 @pytest.mark.sqlite_only(reason="SMTP behaviour; the database side is the same on both")
-def test_550_bounces_451_and_dropped_connections_are_retried_and_delivered_once(
+def test_550_bounces_and_451_421_and_dropped_connections_are_retried_and_delivered_once(
     make_app: AppFactory,
 ) -> None:
     behaviour = Behaviour(
@@ -73,6 +73,7 @@ def test_550_bounces_451_and_dropped_connections_are_retried_and_delivered_once(
         refuse_once={address(1), address(10)},
         drop_once={address(5), address(12)},
         reject={address(9)},
+        busy_once={address(13)},
     )
     smtp = SmtpServer(behaviour).start()
     try:
@@ -82,7 +83,7 @@ def test_550_bounces_451_and_dropped_connections_are_retried_and_delivered_once(
         assert result.exit_code == 0, result.output
         assert smtp.counts == {address(n): 1 for n in range(15) if n not in (3, 7, 9)}
         assert smtp.refusals[address(9)] == 1  # a refused message is not a bounced reader
-        assert smtp.refusals[address(1)] == 1 and smtp.refusals[address(5)] == 1
+        assert [smtp.refusals[address(n)] for n in (1, 5, 13)] == [1, 1, 1]
         assert subscriber_status(app, address(3)) == "bounced"
         assert subscriber_status(app, address(1)) == "confirmed"
         assert subscriber_status(app, address(9)) == "confirmed"
