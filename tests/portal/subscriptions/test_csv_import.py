@@ -15,6 +15,7 @@ from portal.db import get_session
 from portal.models import Subscriber
 from portal.subscriptions.addresses import InvalidInput, normalise_address
 from portal.subscriptions.csv_import import checked_address, parse_time
+from tests.conftest import AppFactory
 from tests.portal.newsletter.email_editions import add_subscriber
 
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
@@ -279,3 +280,21 @@ def test_the_quick_address_check_agrees_with_the_form(raw: str) -> None:
             return f"refused: {error}"
 
     assert outcome(checked_address) == outcome(normalise_address)
+
+
+def test_our_own_export_imports_into_another_portal(make_app: AppFactory, tmp_path: Path) -> None:
+    first, second = make_app(), make_app()
+    add_subscriber(first, "ada@example.com", "Ada")
+    add_subscriber(first, "bob@example.com")
+    exported = first.test_cli_runner().invoke(args=["subscribers", "export"])
+    assert exported.exit_code == 0
+    path = write(tmp_path, exported.stdout)
+    code, out, _ = invoke(second, "subscribers", "import", str(path))
+    assert code == 0 and "Imported 2 subscribers (2 confirmed)" in out
+    assert "columns ignored: consent_version" in out
+    before, after = subscribers(first), subscribers(second)
+    assert set(after) == set(before)
+    for email, old in before.items():
+        new = after[email]
+        assert (new.first_name, new.status) == (old.first_name, old.status)
+        assert (new.signed_up_at, new.confirmed_at) == (old.signed_up_at, old.confirmed_at)
