@@ -62,9 +62,22 @@ def plan(slugs: Sequence[str], newest_before: int, since: dt.datetime, mode: str
             state = "scheduled" if mode == "send" else "draft"
             ensure_send(session, edition.id, state=state, origin="autosend", due_at=due)
             planned.append(edition.slug)
-    for slug in planned:
-        log.warning("autosend: edition %s %s", slug, "scheduled" if mode == "send" else "ready")
+    _announce(planned, mode, delay)
     return planned
+
+
+def _announce(planned: Sequence[str], mode: str, delay: dt.timedelta) -> None:
+    """Say what was planned: a warning, so `flask editions sync` shows it."""
+    for slug in planned:
+        if mode == "send":
+            log.warning(
+                "autosend: edition %s scheduled in %s min (`flask newsletter cancel %s` stops it)",
+                slug,
+                int(delay.total_seconds() // 60),
+                slug,
+            )
+        else:
+            log.warning("autosend: edition %s ready (`flask newsletter send %s`)", slug, slug)
 
 
 def _added(session: Session, slugs: Sequence[str], newest_before: int) -> list[Edition]:
