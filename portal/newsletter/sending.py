@@ -87,6 +87,7 @@ class Sender:
         self._open = True
         self._idle_until = 0.0
         self._renewed = time.monotonic()
+        self._unrecorded: list[Outcome] = []
 
     def run(self) -> Tally:
         """Send until nothing is left for this sender, the send pauses, or it is cancelled."""
@@ -139,22 +140,27 @@ class Sender:
         return True
 
     def _collect(self, workers: Workers, timeout: float) -> None:
+        # Outcomes wait in self._unrecorded until stored: a Ctrl-C at any point between
+        # taking one from the queue and committing it must not lose what was sent.
+        gathered = self._unrecorded
         try:
-            outcomes = [workers.results.get(timeout=timeout)]
+            gathered.append(workers.results.get(timeout=timeout))
         except queue.Empty:
             return
         # Gather what else arrives within GATHER_SECONDS (one transaction for many marks);
         # a message sent but not yet marked counts as in flight if the sender dies now.
         until = time.monotonic() + GATHER_SECONDS
-        while len(outcomes) < self.pace.connections:
+        while len(gathered) < self.pace.connections:
             try:
-                outcomes.append(workers.results.get(timeout=max(until - time.monotonic(), 0)))
+                gathered.append(workers.results.get(timeout=max(until - time.monotonic(), 0)))
             except queue.Empty:
                 break
-        self._record(outcomes, workers)
+        self._record(workers)
 
-    def _record(self, outcomes: list[Outcome], workers: Workers | None) -> None:
+    def _record(self, workers: Workers | None) -> None:
+        outcomes = self._unrecorded
         deliveries.record(outcomes)
+        self._unrecorded = []
         for outcome in outcomes:
             self.outstanding.pop(outcome.delivery_id, None)
             self.tally.add(outcome)
@@ -181,11 +187,10 @@ class Sender:
             self._renewed = time.monotonic()
 
     def _drain(self, workers: Workers) -> None:
-        left: list[Outcome] = []
         while True:
             try:
-                left.append(workers.results.get_nowait())
+                self._unrecorded.append(workers.results.get_nowait())
             except queue.Empty:
                 break
-        if left:
-            self._record(left, None)
+        if self._unrecorded:
+            self._record(None)

@@ -165,3 +165,23 @@ def _read_until(fd: int, marker: bytes, timeout: float = 60.0) -> bytes:
             except OSError:  # the terminal closed: the process ended
                 break
     return seen
+
+
+@pytest.mark.sqlite_only(reason="one file database is enough to interrupt a sender on")
+def test_ctrl_c_gives_back_the_claims_so_the_next_send_goes_on_at_once(
+    make_app: AppFactory, slow_smtp: SmtpServer, tmp_path: Path
+) -> None:
+    app = make_app()
+    add_edition(app, "first")
+    add_subscribers(app, range(READERS))
+    env = process_env(app, slow_smtp.port, PORTAL_MAIL_CONNECTIONS=str(CONNECTIONS))
+    log = tmp_path / "send.log"
+    process = flask_process(["newsletter", "send", "first", "--yes"], env, log)
+    _wait_for(slow_smtp, 20)
+    stop(process, signal.SIGINT, timeout=30)
+    started = time.monotonic()
+    # The full 60 s lease: only a release by the interrupted sender lets this go on at once.
+    assert _run(app, slow_smtp, log) == 0, log.read_text()
+    assert time.monotonic() - started < 40, "the resumed send waited for the old claims"
+    assert set(slow_smtp.counts) == {address(n) for n in range(READERS)}
+    assert max(slow_smtp.counts.values()) == 1, "an interrupted sender records what it sent"
