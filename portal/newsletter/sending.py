@@ -16,8 +16,6 @@ from portal.newsletter.deliveries import Claimed, Outcome
 from portal.newsletter.message import EditionEmail
 from portal.newsletter.smtp import Pacer, SmtpSettings, Workers
 
-# Claims are renewed this often, well inside their lease.
-RENEW_SECONDS = deliveries.LEASE_SECONDS / 3
 # After a claim finds nothing due, wait this long before asking again.
 IDLE_SECONDS = 1.0
 # How long outcomes are gathered before they are recorded together.
@@ -182,7 +180,8 @@ class Sender:
                 self.outstanding.pop(delivery_id, None)
 
     def _renew(self) -> None:
-        if self.outstanding and time.monotonic() - self._renewed > RENEW_SECONDS:
+        # Renewed three times a lease, so a busy moment never lets a live claim run out.
+        if self.outstanding and time.monotonic() - self._renewed > deliveries.LEASE_SECONDS / 3:
             deliveries.renew(list(self.outstanding), self.claimer)
             self._renewed = time.monotonic()
 

@@ -109,11 +109,15 @@ def postgres_app(
 def test_two_senders_on_postgresql_split_the_work_and_mail_each_reader_once(
     postgres_app: Flask, tmp_path: Path
 ) -> None:
-    server = SmtpServer(Behaviour(delay=0.02)).start()
+    server = SmtpServer(Behaviour(delay=0.05)).start()
     try:
         add_edition(postgres_app, "first")
         add_subscribers(postgres_app, range(300))
-        env = process_env(postgres_app, server.port, PORTAL_MAIL_CONNECTIONS="2")
+        # A 3 s lease: the senders must renew their claims (every second) all along, or
+        # each would take over the other's queued rows and mail them twice.
+        env = process_env(
+            postgres_app, server.port, PORTAL_MAIL_CONNECTIONS="2", TEST_LEASE_SECONDS="3"
+        )
         logs = [tmp_path / "one.log", tmp_path / "two.log"]
         senders = [
             flask_process(["newsletter", "send", "first", "--yes"], env, log) for log in logs
