@@ -149,6 +149,8 @@ def _status_line(status: newsletter.EditionStatus) -> str:
         state = f"scheduled for {record.due_at:%Y-%m-%d %H:%M} UTC (`flask newsletter send --due`)"
     elif state == "draft":
         state = f"ready (draft): `flask newsletter send {status.slug}`"
+    elif state == "sending" and c["waiting"] and not status.claimed:
+        state = f"sending, but no sender at work: `flask newsletter send {status.slug}` resumes it"
     note = f" - {record.note}" if record.note and record.state == "paused" else ""
     counts = ", ".join(f"{key} {c[key]}" for key in newsletter.STATUS_KEYS[1:])
     return f"{status.slug}: {state}; {counts}{note}"

@@ -181,3 +181,14 @@ def utc_now(session: Session) -> dt.datetime:
     now: dt.datetime | None = session.scalar(select(database_now()))
     assert now is not None
     return now
+
+
+def live_claims(session: Session, edition_id: int) -> int:
+    """Return how many of the edition's deliveries a sender holds now (0: nobody at work)."""
+    now = utc_now(session)
+    query = select(func.count()).where(
+        Delivery.edition_id == edition_id,
+        Delivery.status == "waiting",
+        Delivery.claimed_until > now,
+    )
+    return session.scalar(query) or 0

@@ -132,6 +132,8 @@ class EditionStatus:
     title: str
     record: NewsletterSend
     counts: dict[str, int]
+    # Deliveries a live sender holds: 0 while `sending` means its sender died or stopped.
+    claimed: int = 0
 
     def as_json(self) -> dict[str, object]:
         """Return the object `status --json` prints: exactly STATUS_KEYS."""
@@ -145,9 +147,9 @@ def statuses(edition: Edition | None) -> list[EditionStatus]:
     for record in sends.send_records(session, edition.id if edition else None):
         known = session.get(Edition, record.edition_id)
         assert known is not None
-        found.append(
-            EditionStatus(known.slug, known.title, record, sends.counts(session, known.id))
-        )
+        counts = sends.counts(session, known.id)
+        claimed = sends.live_claims(session, known.id)
+        found.append(EditionStatus(known.slug, known.title, record, counts, claimed))
     return found
 
 

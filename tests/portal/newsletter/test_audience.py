@@ -90,6 +90,8 @@ def test_readers_who_leave_mid_send_get_nothing_more_and_later_confirmations_are
         get_session().commit()
     add_subscribers(app, range(10, 12))  # confirmed after the send began
     runner = app.test_cli_runner()
+    stalled = runner.invoke(args=["newsletter", "status", "first"]).output
+    assert "first: sending, but no sender at work: `flask newsletter send first`" in stalled
     result = send(runner, "first")
     assert result.exit_code == 0, result.output
     assert set(smtp.counts) == {address(n) for n in (0, 1, 2, 3, 5)}
