@@ -130,3 +130,18 @@ def test_without_an_smtp_host_send_says_what_to_set(make_app: AppFactory) -> Non
     assert result.exit_code == 1
     assert "PORTAL_SMTP_HOST is not set" in result.output
     assert "Traceback" not in result.output
+
+
+def test_forgetting_a_subscriber_erases_their_deliveries_too(
+    make_app: AppFactory, smtp: SmtpServer
+) -> None:
+    app = make_app(**mail_config(smtp.port))
+    add_edition(app, "first")
+    add_subscribers(app, range(3))
+    runner = app.test_cli_runner()
+    assert send(runner, "first").exit_code == 0
+    forgot = runner.invoke(args=["subscribers", "forget", address(1)])
+    assert forgot.exit_code == 0, forgot.output
+    assert status_json(runner, "first")["audience"] == 2
+    listed = runner.invoke(args=["newsletter", "status", "first", "--failed"]).output
+    assert address(1) not in listed
