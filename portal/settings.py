@@ -178,6 +178,43 @@ SETTINGS: tuple[Setting, ...] = (
         "failed mail; `flask outbox retry` queues it again.",
     ),
     Setting(
+        "NEWSLETTER_SUBJECT",
+        "PRODUCTHEAD: {title}",
+        "Subject of the edition email; `{title}` is the edition's title.",
+    ),
+    Setting(
+        "MAIL_CONNECTIONS",
+        4,
+        "SMTP connections `flask newsletter send` keeps open at once, each carrying many "
+        "messages (1 to 50; most providers allow 10 or more).",
+    ),
+    Setting(
+        "MAIL_RATE",
+        14,
+        "Newsletter messages per second one sender may hand to the SMTP server, all its "
+        "connections together (0: no limit). With several senders, give each its share of "
+        "the provider's rate (see docs/newsletter.md).",
+    ),
+    Setting(
+        "MAIL_MAX_ERRORS",
+        20,
+        "Consecutive failed newsletter messages after which the send pauses with the last "
+        "error; `flask newsletter send` resumes it.",
+    ),
+    Setting(
+        "NEWSLETTER_AUTOSEND",
+        "off",
+        "What `flask editions sync` does with an edition it sees on the feed's first page for "
+        "the first time: `off` nothing, `draft` list it as ready in `flask newsletter status`, "
+        "`send` schedule it for `NEWSLETTER_DELAY` minutes later.",
+    ),
+    Setting(
+        "NEWSLETTER_DELAY",
+        30,
+        "Minutes between a scheduled edition's arrival and its sending (time to fix a typo or "
+        "`flask newsletter cancel` it); `flask newsletter send --due` sends what came due.",
+    ),
+    Setting(
         "MAIL_DIR",
         None,
         "Where mail goes when no SMTP host is set. Unset: `instance/mail/`.",
@@ -221,7 +258,12 @@ _RANGES: dict[str, tuple[int, int | None]] = {
     "PAGE_MAX_AGE": (0, None),
     "OUTBOX_MAX_ATTEMPTS": (1, None),
     "SITEMAP_LIMIT": (1, 50_000),  # the sitemap protocol's limit per file
+    "MAIL_CONNECTIONS": (1, 50),
+    "MAIL_RATE": (0, None),
+    "MAIL_MAX_ERRORS": (1, None),
+    "NEWSLETTER_DELAY": (0, None),
 }
+AUTOSEND_MODES = ("off", "draft", "send")
 
 
 def _check_range(name: str, value: int, low: int, high: int | None) -> None:
@@ -239,6 +281,11 @@ def check(config: Mapping[str, Any]) -> None:
         )
     for name, (low, high) in _RANGES.items():
         _check_range(name, int(config[name]), low, high)
+    if config["NEWSLETTER_AUTOSEND"] not in AUTOSEND_MODES:
+        raise ConfigurationError(
+            f"PORTAL_NEWSLETTER_AUTOSEND must be one of {', '.join(AUTOSEND_MODES)}, "
+            f"not {config['NEWSLETTER_AUTOSEND']!r}"
+        )
     if config["ENV"] == "production" and not config["SECRET_KEY"]:
         raise ConfigurationError(
             "PORTAL_SECRET_KEY is not set. In production (PORTAL_ENV=production) the portal "

@@ -15,8 +15,6 @@ PAGES = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
 CODE = re.compile(r"`[^`\n]*`")
-# Written on the newsletter's branch; linked from the README before it lands.
-NOT_YET_MERGED = {PROJECT_ROOT / "docs" / "newsletter.md"}
 
 
 def anchors(page: Path) -> set[str]:
@@ -52,8 +50,6 @@ def test_the_manual_has_pages_and_links() -> None:
 def test_every_relative_link_and_anchor_leads_somewhere(page: Path, target: str) -> None:
     path, _, anchor = target.partition("#")
     destination = (page.parent / path).resolve() if path else page
-    if destination in NOT_YET_MERGED and not destination.exists():
-        pytest.skip(f"{destination.name} comes with the newsletter's branch")
     assert destination.exists(), f"{page.name}: {target} names a missing file"
     if anchor:
         assert destination.suffix == ".md", f"{page.name}: {target}: an anchor into a non-page"

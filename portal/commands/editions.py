@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask import current_app
 
+from portal import newsletter
 from portal.commands.common import theme_catalogue
 from portal.commands.groups import SchemaGroup
 from portal.db import get_session, write_transaction
@@ -113,7 +114,9 @@ def _sync(url: str, pages: int, strict: bool) -> None:
         if not (outcome.editions or outcome.skipped or outcome.rejected):
             break
         outcomes.append(outcome)
-    report = import_documents(outcomes, theme_catalogue(), strict=strict)
+    # Autosend (PORTAL_NEWSLETTER_AUTOSEND) considers only what the feed's first page adds.
+    with newsletter.feed_first_page([parsed.record.slug for parsed in outcomes[0].editions]):
+        report = import_documents(outcomes, theme_catalogue(), strict=strict)
     if not feed_sync.refused_whole(outcomes[0]):  # a feed cut short is fetched whole next time
         with write_transaction() as session:
             feed_sync.remember(session, url, first)

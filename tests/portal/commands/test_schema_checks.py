@@ -22,10 +22,16 @@ DATABASE_COMMANDS = [
     ["subscribers", "export"],
     ["subscribers", "forget", "reader@example.com"],
     ["subscribers", "stats"],
+    ["subscribers", "import", str(ARCHIVE / "will-platforms-conquer-the-world.md")],
+    ["subscribers", "bounce", "reader@example.com"],
     ["outbox", "send"],
     ["outbox", "status"],
     ["outbox", "retry", "--all"],
     ["themes", "suggest"],
+    ["newsletter", "preview", "first", "--output", "{tmp}/first.eml"],
+    ["newsletter", "send", "first", "--yes"],
+    ["newsletter", "status"],
+    ["newsletter", "cancel", "first"],
 ]
 # Commands that only read and write files: they run whatever the database's state.
 FILE_COMMANDS = [
@@ -92,7 +98,7 @@ def test_db_upgrade_brings_the_database_to_where_commands_run(
     code, output = _invoke(app, ["subscribers", "stats"], tmp_path)
     assert (code, output) == (
         0,
-        "Subscribers: 0 pending, 0 confirmed, 0 unsubscribed (0 in all).\n",
+        "Subscribers: 0 pending, 0 confirmed, 0 unsubscribed, 0 bounced (0 in all).\n",
     )
 
 

@@ -89,12 +89,12 @@ def test_export_refuses_an_unknown_status(populated: Flask) -> None:
 def test_stats_counts_every_status(populated: Flask) -> None:
     code, out, _ = invoke(populated, "subscribers", "stats")
     assert code == 0
-    assert out == "Subscribers: 1 pending, 2 confirmed, 1 unsubscribed (4 in all).\n"
+    assert out == "Subscribers: 1 pending, 2 confirmed, 1 unsubscribed, 0 bounced (4 in all).\n"
 
 
 def test_stats_of_an_empty_list(app: Flask) -> None:
     assert invoke(app, "subscribers", "stats")[1] == (
-        "Subscribers: 0 pending, 0 confirmed, 0 unsubscribed (0 in all).\n"
+        "Subscribers: 0 pending, 0 confirmed, 0 unsubscribed, 0 bounced (0 in all).\n"
     )
 
 
