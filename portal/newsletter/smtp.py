@@ -14,6 +14,7 @@ from typing import Any
 
 from portal.newsletter.deliveries import Claimed, Outcome
 from portal.newsletter.message import Recipient
+from portal.subscriptions.transport import smtp_settings
 
 
 @dataclass(frozen=True)
@@ -31,15 +32,7 @@ class SmtpSettings:
     @classmethod
     def from_config(cls, config: Any, sender: str) -> SmtpSettings:
         """Return the settings of the app's config."""
-        return cls(
-            host=config["SMTP_HOST"],
-            port=int(config["SMTP_PORT"]),
-            tls=config["SMTP_TLS"],
-            timeout=float(config["SMTP_TIMEOUT_SECONDS"]),
-            user=config["SMTP_USER"] or None,
-            password=config["SMTP_PASSWORD"] or None,
-            sender=sender,
-        )
+        return cls(**smtp_settings(config), sender=sender)
 
 
 class Pacer:

@@ -102,11 +102,16 @@ def transport_from_config(config: Mapping[str, Any], instance_path: str) -> Tran
     """Return the SMTP transport when a host is set, else the folder transport."""
     if not config["SMTP_HOST"]:
         return FolderTransport(mail_folder(config, instance_path))
-    return SmtpTransport(
-        host=config["SMTP_HOST"],
-        port=int(config["SMTP_PORT"]),
-        tls=config["SMTP_TLS"],
-        timeout=float(config["SMTP_TIMEOUT_SECONDS"]),
-        user=config["SMTP_USER"] or None,
-        password=config["SMTP_PASSWORD"] or None,
-    )
+    return SmtpTransport(**smtp_settings(config))
+
+
+def smtp_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the PORTAL_SMTP_* settings as SmtpTransport's (and the newsletter's) fields."""
+    return {
+        "host": config["SMTP_HOST"],
+        "port": int(config["SMTP_PORT"]),
+        "tls": config["SMTP_TLS"],
+        "timeout": float(config["SMTP_TIMEOUT_SECONDS"]),
+        "user": config["SMTP_USER"] or None,
+        "password": config["SMTP_PASSWORD"] or None,
+    }
