@@ -1,0 +1,131 @@
+"""Issue #23's figures: /api/search under gunicorn beside a minimal page measured in the same run.
+
+- rate: wrk, 8 connections, a Zipf stream of 2,000 searches drawn from the archive's words
+  (bench/queries.py), after a warm-up on the same popularity in another order; its p99 is
+  the "p99 under load";
+- cold: 200 distinct searches that neither the warm-up nor the load asked, one at a time on
+  one kept-alive connection, so each is answered from no cache (a worker keeps only the
+  answers it gave itself);
+- the minimal page (bench/minimal_app.py) under the same gunicorn settings and the same
+  clients, right after.
+Everything runs on 127.0.0.1 and stops by itself.
+"""
+
+from __future__ import annotations
+
+import http.client
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench.http_load import Gunicorn
+from bench.queries import query_mix, zipf_stream
+from bench.wrk import RouteFigures, WrkRun, wrk_version
+from index import SearchRequest
+
+CONNECTIONS = 8
+STREAM = 2000
+COLD = 200
+# The goals of issue #23, printed beside each figure.
+GOAL_RATIO = 0.6
+GOAL_LOAD_P99_MS = 60.0
+
+
+@dataclass(frozen=True)
+class OneAtATime:
+    """Latency percentiles (ms) of requests sent one after another, and the failures."""
+
+    p50: float
+    p95: float
+    errors: int
+
+
+@dataclass(frozen=True)
+class Side:
+    """One server's figures: under load, and one request at a time."""
+
+    load: RouteFigures
+    sequential: OneAtATime
+
+
+def api_path(request: SearchRequest) -> str:
+    """Return the /api/search address of a search."""
+    fields = (
+        ("q", request.q),
+        ("theme", request.theme),
+        ("year", request.year),
+        ("sort", request.sort.value),
+    )
+    return "/api/search?" + urlencode({k: v for k, v in fields if v})
+
+
+def cold_paths(count: int = COLD) -> list[str]:
+    """Return `count` distinct search addresses that the Zipf streams never ask for."""
+    asked = {api_path(r) for r in query_mix()}
+    found: dict[str, None] = {}
+    for request in query_mix(count * 4, seed=29):
+        path = api_path(request)
+        if path not in asked:
+            found[path] = None
+    if len(found) < count:
+        raise SystemExit(f"only {len(found)} distinct cold searches; widen bench/queries.py")
+    return list(found)[:count]
+
+
+def one_at_a_time(port: int, paths: list[str]) -> OneAtATime:
+    """GET each path in turn on one kept-alive connection; return p50, p95 and failures."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    spent, errors = [], 0
+    for path in paths:
+        start = time.perf_counter()
+        connection.request("GET", path, headers={"Accept-Encoding": "gzip"})
+        answer = connection.getresponse()
+        answer.read()
+        spent.append((time.perf_counter() - start) * 1000)
+        errors += answer.status != 200
+    connection.close()
+    ordered = sorted(spent)
+    return OneAtATime(statistics.median(ordered), ordered[int(0.95 * len(ordered))], errors)
+
+
+def measure(env: dict[str, str], root: Path, workdir: Path, seconds: float, warmup: float) -> None:
+    """Serve the portal, then the minimal page, and print issue #23's figures side by side."""
+    wrk_version()  # fails early, saying how to install wrk
+    queries = query_mix()
+    warm = [api_path(r) for r in zipf_stream(queries, STREAM, seed=12)]
+    stream = [api_path(r) for r in zipf_stream(queries, STREAM, seed=11)]
+    with Gunicorn("wsgi:app", env, root) as server:
+        WrkRun("warm-up", server.port, warm, CONNECTIONS, warmup, workdir).figures()
+        load = WrkRun("search", server.port, stream, CONNECTIONS, seconds, workdir).figures()
+        search = Side(load, one_at_a_time(server.port, cold_paths()))
+    with Gunicorn("bench.minimal_app:app", env, root) as server:
+        WrkRun("warm-up", server.port, ["/"], CONNECTIONS, 1, workdir).figures()
+        load = WrkRun("minimal", server.port, ["/"], CONNECTIONS, seconds, workdir).figures()
+        minimal = Side(load, one_at_a_time(server.port, ["/"] * COLD))
+    report(search, minimal, seconds, warmup)
+
+
+def report(search: Side, minimal: Side, seconds: float, warmup: float) -> None:
+    """Print each figure of issue #23 beside the minimal page's."""
+    s, m = search, minimal
+    print(
+        f"issue #23 figures, gunicorn.conf.py settings, wrk {CONNECTIONS} connections "
+        f"({warmup:.0f} s warm-up, {seconds:.0f} s measured); /api/search | minimal page:"
+    )
+    print(
+        f"  rate (Zipf stream of {STREAM} searches)  {s.load.rps:7.0f} req/s | "
+        f"{m.load.rps:7.0f} req/s  ratio {s.load.rps / m.load.rps:.2f}  (goal >= {GOAL_RATIO})"
+    )
+    print(
+        f"  p99 under load                       {s.load.p99:7.1f} ms    | "
+        f"{m.load.p99:7.1f} ms     (goal <= {GOAL_LOAD_P99_MS:.0f} ms)"
+    )
+    print(
+        f"  cold, {COLD} distinct one at a time    p50 {s.sequential.p50:5.1f} ms "
+        f"p95 {s.sequential.p95:5.1f} ms | p50 {m.sequential.p50:4.1f} ms "
+        f"p95 {m.sequential.p95:4.1f} ms  (goal p95 <= 15 ms at 3,000, 40 ms at 30,000)"
+    )
+    errors = s.load.errors + s.sequential.errors + m.load.errors + m.sequential.errors
+    print(f"  errors {errors}")
