@@ -67,8 +67,6 @@ def prepare(workdir: Path, editions: int) -> dict[str, str]:
     if not marker.exists():
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir(parents=True)
-        from portal.demo.editions import write_demo_archive
-
         app = create_app(
             {
                 "DATABASE_URL": env["PORTAL_DATABASE_URL"],
@@ -78,23 +76,30 @@ def prepare(workdir: Path, editions: int) -> dict[str, str]:
         )
         with app.app_context():
             upgrade(get_engine())
-            catalogue = load_catalogue(Path(app.config["THEMES_FILE"]))
-            write_demo_archive(workdir / "demo", editions, [t.slug for t in catalogue])
-            files, _missing = collect_edition_files([workdir / "demo"])
-            start = time.perf_counter()
-            report = import_files(files, catalogue)
-            seconds = time.perf_counter() - start
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            (workdir / IMPORT_FIGURES).write_text(
-                f"{report.added} editions in {seconds:.0f} s, this process at most {peak:.0f} MB"
-            )
-            print(f"prepared {report.added} demo editions in {workdir}")
+            _import_demo(app, workdir, editions)
         marker.touch()
     else:  # an archive prepared by older code: bring its schema up to date
         app = create_app({"DATABASE_URL": env["PORTAL_DATABASE_URL"], "SECRET_KEY": "bench"})
         with app.app_context():
             upgrade(get_engine())
     return env
+
+
+def _import_demo(app: object, workdir: Path, editions: int) -> None:
+    """Write the demo archive and import it into the database, noting the time and memory."""
+    catalogue = load_catalogue(Path(app.config["THEMES_FILE"]))  # type: ignore[attr-defined]
+    from portal.demo.editions import write_demo_archive
+
+    write_demo_archive(workdir / "demo", editions, [t.slug for t in catalogue])
+    files, _missing = collect_edition_files([workdir / "demo"])
+    start = time.perf_counter()
+    report = import_files(files, catalogue)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    (workdir / IMPORT_FIGURES).write_text(
+        f"{report.added} editions in {seconds:.0f} s, this process at most {peak:.0f} MB"
+    )
+    print(f"prepared {report.added} demo editions in {workdir}")
 
 
 def measure_build(env: dict[str, str], workdir: Path) -> None:
