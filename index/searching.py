@@ -249,7 +249,7 @@ def _finish_page(
         # skipping, which a scoring hook (`use_final`) would switch off for every search.
         ranked.sort(key=lambda hit: (-round(scores[hit.docnum], 6), -days[hit.docnum]))
     start = (request.page - 1) * request.page_size
-    return tuple(snippets.to_hit(hit) for hit in ranked[start:limit])
+    return snippets.to_hits(ranked[start:limit])
 
 
 def _hits(results: Any, keep: int) -> list[Any]:
