@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from urllib.parse import urlencode
 
@@ -17,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from portal.caching import rendered_once
+from portal.caching import kept_response, rendered_once
 from portal.db import get_session
 from portal.limits import limit_endpoints
 from portal.models import link_anchor
@@ -36,6 +37,7 @@ from portal.views.search_params import BadSearch, parse_search
 bp = Blueprint("search", __name__)
 # Limited together, per client: the results page and its JSON twin (instant search).
 SEARCH_ENDPOINTS = ("search.results", "search.api")
+JSON = "application/json"
 
 
 def init_app(app: Flask) -> None:
@@ -149,15 +151,14 @@ def api() -> tuple[Response, int]:
         return jsonify(
             error="Search is unavailable for a moment; please try again shortly.", status=503
         ), 503
-    return Response(_json_body(found), mimetype="application/json"), 200
+    # Kept like the HTML pages (same results, same URL), and sent gzipped as kept.
+    body = functools.partial(_json_body, found)
+    return kept_response(f"api|{found.version}|{request.full_path}", body, JSON), 200
 
 
 def _json_body(found: SearchResults) -> str:
-    """Return the JSON of results, kept like the HTML pages (same results, same URL)."""
-    return rendered_once(
-        f"api|{found.version}|{request.full_path}",
-        lambda: json.dumps(_as_json(found), ensure_ascii=False),
-    )
+    """Return the JSON of results."""
+    return json.dumps(_as_json(found), ensure_ascii=False)
 
 
 def _as_json(found: SearchResults) -> dict[str, object]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import shutil
 from pathlib import Path
@@ -126,6 +128,17 @@ def test_script_in_content_comes_out_escaped(
     assert "&lt;<mark>script</mark>&gt;" in page
     hit = client.get("/api/search?q=script").json["hits"][0]  # type: ignore[index]
     assert "&lt;<mark>script</mark>&gt;" in hit["snippet"]
+
+
+def test_the_json_goes_out_gzipped_to_a_client_that_accepts_it(indexed: FlaskClient) -> None:
+    plain = indexed.get("/api/search?q=platforms")
+    for _ in range(2):  # made, then kept
+        packed = indexed.get("/api/search?q=platforms", headers={"Accept-Encoding": "gzip"})
+        assert packed.headers["Content-Encoding"] == "gzip"
+        assert packed.mimetype == plain.mimetype == "application/json"
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        assert json.loads(gzip.decompress(packed.data)) == plain.json
+    assert "Content-Encoding" not in indexed.get("/api/search?q=platforms").headers
 
 
 def test_a_kept_results_page_follows_the_index(
