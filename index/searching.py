@@ -37,7 +37,7 @@ from index.query import (
     parse,
 )
 from index.ranking import Matches, Postings, Unsupported, top
-from index.reader import Reader, SharedColumns
+from index.reader import LatestGeneration, Reader, SharedColumns
 from index.results import SearchRequest, SearchResults, Sort
 from index.schema import build_schema
 from index.storage import IndexUnavailable, live_build, open_build
@@ -65,6 +65,7 @@ class SearchIndex:
         self._term_docs = TermDocs()
         self._postings = Postings()
         self._columns = SharedColumns()
+        self._generations = LatestGeneration()
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Return one page of results; raise QueryError for a bad query, IndexUnavailable without an index."""
@@ -105,7 +106,7 @@ class SearchIndex:
         if (
             current is not None
             and current.build == build
-            and current.generation == ix.latest_generation()
+            and current.generation == self._generations.of(build, ix)
         ):
             return current
         try:
