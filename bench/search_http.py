@@ -14,6 +14,7 @@ Everything runs on 127.0.0.1 and stops by itself.
 from __future__ import annotations
 
 import http.client
+import os
 import statistics
 import time
 from dataclasses import dataclass
@@ -48,6 +49,28 @@ class Side:
 
     load: RouteFigures
     sequential: OneAtATime
+    # CPU time its workers spent per request under load: unlike the rate, it hardly changes
+    # when other work shares the machine.
+    cpu_ms: float
+
+
+def workers_cpu_seconds(server: Gunicorn) -> float:
+    """Return the user + system CPU time the server's workers have used, from /proc."""
+    total = 0
+    for pid in server.workers():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def loaded(
+    server: Gunicorn, name: str, paths: list[str], seconds: float, workdir: Path
+) -> tuple[RouteFigures, float]:
+    """Load the server with wrk; return its figures and its workers' CPU ms per request."""
+    before = workers_cpu_seconds(server)
+    figures = WrkRun(name, server.port, paths, CONNECTIONS, seconds, workdir).figures()
+    spent = workers_cpu_seconds(server) - before
+    return figures, 1000 * spent / max(1, figures.requests)
 
 
 def api_path(request: SearchRequest) -> str:
@@ -98,12 +121,12 @@ def measure(env: dict[str, str], root: Path, workdir: Path, seconds: float, warm
     stream = [api_path(r) for r in zipf_stream(queries, STREAM, seed=11)]
     with Gunicorn("wsgi:app", env, root) as server:
         WrkRun("warm-up", server.port, warm, CONNECTIONS, warmup, workdir).figures()
-        load = WrkRun("search", server.port, stream, CONNECTIONS, seconds, workdir).figures()
-        search = Side(load, one_at_a_time(server.port, cold_paths()))
+        load, cpu = loaded(server, "search", stream, seconds, workdir)
+        search = Side(load, one_at_a_time(server.port, cold_paths()), cpu)
     with Gunicorn("bench.minimal_app:app", env, root) as server:
         WrkRun("warm-up", server.port, ["/"], CONNECTIONS, 1, workdir).figures()
-        load = WrkRun("minimal", server.port, ["/"], CONNECTIONS, seconds, workdir).figures()
-        minimal = Side(load, one_at_a_time(server.port, ["/"] * COLD))
+        load, cpu = loaded(server, "minimal", ["/"], seconds, workdir)
+        minimal = Side(load, one_at_a_time(server.port, ["/"] * COLD), cpu)
     report(search, minimal, seconds, warmup)
 
 
@@ -117,6 +140,10 @@ def report(search: Side, minimal: Side, seconds: float, warmup: float) -> None:
     print(
         f"  rate (Zipf stream of {STREAM} searches)  {s.load.rps:7.0f} req/s | "
         f"{m.load.rps:7.0f} req/s  ratio {s.load.rps / m.load.rps:.2f}  (goal >= {GOAL_RATIO})"
+    )
+    print(
+        f"  worker CPU per request under load    {s.cpu_ms:7.2f} ms    | {m.cpu_ms:7.2f} ms     "
+        f"ratio {m.cpu_ms / s.cpu_ms:.2f}  (the rate ratio a machine of its own would give)"
     )
     print(
         f"  p99 under load                       {s.load.p99:7.1f} ms    | "

@@ -42,6 +42,7 @@ def test_the_search_benchmark_runs_and_prints_every_figure(tmp_path: Path) -> No
         "b/a at the median",
         "issue #23 figures",
         "rate (Zipf stream of 2000 searches)",
+        "worker CPU per request under load",
         "p99 under load",
         "cold, 200 distinct one at a time",
         "import one edition -> searchable",
