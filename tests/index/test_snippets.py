@@ -69,3 +69,18 @@ def test_a_stop_word_is_never_marked_and_escaping_holds(odd_folder: Path) -> Non
     odd = next(hit for hit in hits if hit.edition_slug == "odd" and hit.position == 1)
     assert "<mark>pricing</mark>" in odd.snippet
     assert "&lt;b&gt;" in odd.snippet and "<b>" not in odd.snippet
+
+
+def test_the_kept_words_stay_within_their_budget(
+    odd_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snippets, "MAX_WORDS_KEPT", 5)
+    ix = whoosh_index.open_dir(str(live_build(odd_folder)))
+    query = parse(make_parsers(build_schema()), "pricing OR scaling").query
+    with ix.searcher() as searcher:
+        results = searcher.search(query, limit=None)
+        results.fragmenter, results.formatter = snippets.FRAGMENTER, snippets.FORMATTER
+        page = snippets.Page(results)
+        for hit in results:
+            assert page.highlights(hit) == hit.highlights("body", top=2)
+            assert len(snippets._WORDS) <= 5
