@@ -75,6 +75,7 @@ def test_the_kept_words_stay_within_their_budget(
     odd_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(snippets, "MAX_WORDS_KEPT", 5)
+    monkeypatch.setattr(snippets, "_WORDS", {})  # none kept from other tests
     ix = whoosh_index.open_dir(str(live_build(odd_folder)))
     query = parse(make_parsers(build_schema()), "pricing OR scaling").query
     with ix.searcher() as searcher:
