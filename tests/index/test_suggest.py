@@ -56,7 +56,7 @@ def test_the_same_corrections_as_whoosh(demo_index: Path, segments: str) -> None
         fixed = 0
         for start in range(0, len(wrong), 3):  # three words a query, as corrections takes them
             asked = tuple(wrong[start : start + 3])
-            ours = corrections(searcher, asked, lambda words=words: words)
+            ours = corrections(searcher, asked, lambda: words)
             assert ours == corrections(searcher, asked), asked
             fixed += len(ours)
         assert fixed > 60
