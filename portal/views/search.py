@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from portal.caching import kept_response, rendered_once
+from portal.caching import kept_response
 from portal.db import get_session
 from portal.limits import limit_endpoints
 from portal.models import link_anchor
@@ -38,6 +38,7 @@ bp = Blueprint("search", __name__)
 # Limited together, per client: the results page and its JSON twin (instant search).
 SEARCH_ENDPOINTS = ("search.results", "search.api")
 JSON = "application/json"
+HTML = "text/html; charset=utf-8"
 
 
 def init_app(app: Flask) -> None:
@@ -98,7 +99,7 @@ def active_filters(
 
 
 @bp.get("/search")
-def results() -> tuple[str, int]:
+def results() -> tuple[str | Response, int]:
     """Show search results grouped by edition, with facets and suggestions."""
     try:
         wanted = search_request()
@@ -129,8 +130,8 @@ def results() -> tuple[str, int]:
             hl=highlight_param(wanted.q),
         )
 
-    # The same results (index version) for the same URL make the same page.
-    return rendered_once(f"search|{found.version}|{request.full_path}", render), 200
+    # The same results (index version) for the same URL make the same page, sent gzipped as kept.
+    return kept_response(f"search|{found.version}|{request.full_path}", render, HTML), 200
 
 
 @bp.get("/search/help")
