@@ -10,7 +10,7 @@ export PORT
 # The fast part of the suite: no browser, SQLite only (`make test-fast`, CI's pass on 3.13).
 FAST_TESTS := --ignore=tests/browser -m "not postgresql"
 
-.PHONY: run test install install-test chromium postgresql wrk nginx redis lint check-types pytest test-fast serve prepare clean bench bench-load bench-import bench-send audit
+.PHONY: run test install install-test chromium postgresql wrk nginx redis lint check-types pytest test-fast serve prepare clean bench bench-30000 bench-load bench-import bench-send audit
 
 ## make run: install, migrate, import the bundled archive, serve on 127.0.0.1:$(PORT).
 # Links in emails and feeds point at the port served, unless PORTAL_BASE_URL is set.
@@ -131,6 +131,10 @@ test-fast: $(VENV)/.installed-test
 ## make bench: the search benchmark on the 3,000-edition demo archive (prints figures, asserts nothing).
 bench: install-test
 	$(BIN)/python bench/search.py
+
+## make bench-30000: the same at 30,000 editions (the first run builds the archive: slow).
+bench-30000: install-test
+	$(BIN)/python bench/search.py --count 30000 --workdir bench/out-30000
 
 ## make audit: Lighthouse on the main page types of a demo site; fails below the score targets.
 audit: install-test

@@ -1,7 +1,9 @@
 """Search benchmark (`make bench`): build, in-process latency against Whoosh's floor, and HTTP.
 
-Prints medians and ratios measured in one run on this machine; it asserts
-nothing. Everything runs on 127.0.0.1 and stops by itself.
+Prints medians and ratios measured in one run on this machine, the HTTP ones (issue #23's
+table, bench/search_http.py) beside a minimal page measured in the same run; it asserts
+nothing. `--count 30000` (`make bench-30000`) runs it at 30,000 editions. Everything runs
+on 127.0.0.1 and stops by itself.
 """
 
 from __future__ import annotations
@@ -9,12 +11,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import resource
 import shutil
 import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -23,8 +25,9 @@ from whoosh import index as whoosh_index  # noqa: E402
 from whoosh.query import And  # noqa: E402
 
 import index  # noqa: E402
-from bench.http_load import Gunicorn, drive  # noqa: E402
-from bench.queries import query_mix, zipf_stream  # noqa: E402
+from bench import search_http  # noqa: E402
+from bench.queries import query_mix  # noqa: E402
+from bench.wxr_import import measured  # noqa: E402
 from index.query import filter_terms, make_parsers, parse  # noqa: E402
 from index.schema import build_schema  # noqa: E402
 from index.snippets import FORMATTER, FRAGMENTER  # noqa: E402
@@ -38,6 +41,8 @@ from portal.migrations.migrate import upgrade  # noqa: E402
 
 # The demo archive is made again whenever one of these changes.
 GENERATOR_FILES = ("editions.py", "words.py", "vocabulary.txt")
+# Written when the archive is prepared: how long importing it into the database took.
+IMPORT_FIGURES = "import-figures.txt"
 
 
 def percentiles(values: list[float]) -> tuple[float, float, float]:
@@ -62,8 +67,6 @@ def prepare(workdir: Path, editions: int) -> dict[str, str]:
     if not marker.exists():
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir(parents=True)
-        from portal.demo.editions import write_demo_archive
-
         app = create_app(
             {
                 "DATABASE_URL": env["PORTAL_DATABASE_URL"],
@@ -73,11 +76,7 @@ def prepare(workdir: Path, editions: int) -> dict[str, str]:
         )
         with app.app_context():
             upgrade(get_engine())
-            catalogue = load_catalogue(Path(app.config["THEMES_FILE"]))
-            write_demo_archive(workdir / "demo", editions, [t.slug for t in catalogue])
-            files, _missing = collect_edition_files([workdir / "demo"])
-            report = import_files(files, catalogue)
-            print(f"prepared {report.added} demo editions in {workdir}")
+            _import_demo(app, workdir, editions)
         marker.touch()
     else:  # an archive prepared by older code: bring its schema up to date
         app = create_app({"DATABASE_URL": env["PORTAL_DATABASE_URL"], "SECRET_KEY": "bench"})
@@ -86,17 +85,36 @@ def prepare(workdir: Path, editions: int) -> dict[str, str]:
     return env
 
 
-def measure_build(app: object) -> None:
-    """Rebuild the index and print its time and size."""
-    with app.app_context():  # type: ignore[attr-defined]
-        start = time.perf_counter()
-        documents = search.rebuild_index(get_session())
-        seconds = time.perf_counter() - start
-        build = live_build(search.index_folder())
+def _import_demo(app: object, workdir: Path, editions: int) -> None:
+    """Write the demo archive and import it into the database, noting the time and memory."""
+    catalogue = load_catalogue(Path(app.config["THEMES_FILE"]))  # type: ignore[attr-defined]
+    from portal.demo.editions import write_demo_archive
+
+    write_demo_archive(workdir / "demo", editions, [t.slug for t in catalogue])
+    files, _missing = collect_edition_files([workdir / "demo"])
+    start = time.perf_counter()
+    report = import_files(files, catalogue)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    (workdir / IMPORT_FIGURES).write_text(
+        f"{report.added} editions in {seconds:.0f} s, this process at most {peak:.0f} MB"
+    )
+    print(f"prepared {report.added} demo editions in {workdir}")
+
+
+def measure_build(env: dict[str, str], workdir: Path) -> None:
+    """Rebuild the index with `flask index rebuild` and print its time, size and memory."""
+    run = measured([sys.executable, "-m", "flask", "--app", "wsgi", "index", "rebuild"], env)
+    build = live_build(Path(env["PORTAL_INDEX_DIR"]))
     size = sum(p.stat().st_size for p in build.iterdir()) / 1e6
     print(
-        f"build: {seconds:.1f} s for {documents} documents; index size {size:.1f} MB  (target < 60 s)"
+        f"build: {run.seconds:.1f} s ({run.cpu_seconds:.1f} s CPU); index size {size:.1f} MB; "
+        f"largest process {run.peak_mb:.0f} MB, all its processes {run.tree_mb:.0f} MB  "
+        f"({run.summary})"
     )
+    imported = workdir / IMPORT_FIGURES
+    if imported.exists():
+        print(f"import (database only, when the archive was prepared): {imported.read_text()}")
 
 
 def floor_search(searcher: object, parsers: object, request: index.SearchRequest) -> None:
@@ -110,7 +128,7 @@ def floor_search(searcher: object, parsers: object, request: index.SearchRequest
 
 
 def measure_latency(app: object, rounds: int) -> None:
-    """Print p50/p95/p99 of (a) the Whoosh floor and (b) portal/search.py, and b/a."""
+    """Print p50/p95/p99 of (a) the Whoosh floor and (b) the portal.search package, and b/a."""
     queries = query_mix()
     with app.app_context():  # type: ignore[attr-defined]
         folder = search.index_folder()
@@ -132,41 +150,9 @@ def measure_latency(app: object, rounds: int) -> None:
     print(f"in-process, {len(queries)} queries x {rounds} rounds:")
     print(f"  (a) Whoosh floor        p50 {a50:6.1f} ms  p95 {a95:6.1f} ms  p99 {a99:6.1f} ms")
     print(
-        f"  (b) portal/search.py    p50 {b50:6.1f} ms  p95 {b95:6.1f} ms  p99 {b99:6.1f} ms  (target p95 < 50 ms)"
+        f"  (b) portal.search       p50 {b50:6.1f} ms  p95 {b95:6.1f} ms  p99 {b99:6.1f} ms  (target p95 < 50 ms)"
     )
     print(f"  b/a at the median: {b50 / a50:.2f}  (target < 1.5)")
-
-
-def _api_paths(stream: list[index.SearchRequest]) -> list[str]:
-    fields = lambda r: (("q", r.q), ("theme", r.theme), ("year", r.year), ("sort", r.sort.value))  # noqa: E731
-    return ["/api/search?" + urlencode({k: v for k, v in fields(r) if v}) for r in stream]
-
-
-def measure_http(env: dict[str, str], seconds: float, warmup: float) -> None:
-    """Print requests per second of /api/search (Zipf stream) against a minimal Flask page."""
-    queries = query_mix()
-    # Warm-up and measurement draw from the same popularity, in different orders (seeds).
-    warm, measured = (
-        _api_paths(zipf_stream(queries, 5000, seed=12)),
-        _api_paths(zipf_stream(queries, 5000, seed=11)),
-    )
-    server_env = os.environ | env
-    with Gunicorn("wsgi:app", server_env, ROOT) as server:
-        drive(server.port, warm, warmup)
-        found = drive(server.port, measured, seconds)
-    with Gunicorn("bench.minimal_app:app", server_env, ROOT) as server:
-        drive(server.port, ["/"], 1)
-        minimal = drive(server.port, ["/"], seconds)
-    print(
-        f"HTTP under gunicorn (gunicorn.conf.py defaults), {warmup:.0f} s warm-up, then {seconds:.0f} s each:"
-    )
-    print(
-        f"  /api/search   {found.rps:7.0f} req/s  p50 {found.percentile(50):5.1f} ms  p99 {found.percentile(99):6.1f} ms  errors {found.errors}"
-    )
-    print(
-        f"  minimal page  {minimal.rps:7.0f} req/s  p50 {minimal.percentile(50):5.1f} ms  p99 {minimal.percentile(99):6.1f} ms  errors {minimal.errors}"
-    )
-    print(f"  search / minimal: {found.rps / minimal.rps:.2f}  (target >= 0.25, no errors)")
 
 
 def measure_import(app: object, workdir: Path) -> None:
@@ -199,7 +185,7 @@ def measure_import(app: object, workdir: Path) -> None:
 def main() -> None:
     """Run every measurement and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--editions", type=int, default=3000)
+    parser.add_argument("--editions", "--count", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument(
@@ -216,9 +202,10 @@ def main() -> None:
         }
     )
     print(f"PRODUCTHEAD search benchmark: {args.editions} demo editions, {os.cpu_count()} cores")
-    measure_build(app)
+    server_env = os.environ | env
+    measure_build(server_env, args.workdir)
     measure_latency(app, args.rounds)
-    measure_http(env, args.seconds, args.warmup)
+    search_http.measure(server_env, ROOT, args.workdir, args.seconds, args.warmup)
     measure_import(app, args.workdir)
 
 

@@ -125,7 +125,7 @@ def _phrase(text: str) -> re.Pattern[str] | None:
     """Return a pattern for the words in a row: each stem as a word start, stop words between.
 
     Checked on the stored, accent-folded text of the top hits only: Whoosh's phrase query
-    reads word positions in every document holding all the words (200 ms for two common ones).
+    reads word positions in every document holding all the words (docs/benchmarks.md).
     """
     stems = [token.text for token in _ANALYZER(text)]
     if len(stems) < 2:

@@ -7,7 +7,9 @@ that generation shares: only the Whoosh searcher, which keeps file positions, is
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,10 @@ import numpy as np
 import numpy.typing as npt
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
+
+# A folder listing is trusted only when made this long after the folder last changed: a
+# change within the clock's granularity of the listing could leave the same mtime.
+RACY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,33 @@ class SharedColumns:
             if self._kept is None or self._kept[0] != (build, generation):
                 self._kept = ((build, generation), Columns.read(reader))
             return self._kept[1]
+
+
+class LatestGeneration:
+    """The latest generation of a build, listed again only when its folder changed.
+
+    Whoosh lists the build's folder (about 45 files) to find the newest table of contents;
+    a commit adds one, which changes the folder's mtime, so one stat tells the same.
+    """
+
+    def __init__(self) -> None:
+        # {build: ((inode, mtime in ns), when it was listed, generation)}
+        self._kept: dict[Path, tuple[tuple[int, int], float, int]] = {}
+
+    def of(self, build: Path, ix: FileIndex) -> int:
+        """Return the build's latest generation (what `ix.latest_generation()` returns)."""
+        try:
+            stat = os.stat(build)
+        except OSError:
+            return int(ix.latest_generation())
+        signature = (stat.st_ino, stat.st_mtime_ns)
+        kept = self._kept.get(build)
+        if kept and kept[0] == signature and kept[1] - stat.st_mtime_ns / 1e9 > RACY_SECONDS:
+            return kept[2]
+        listed_at = time.time()
+        generation = int(ix.latest_generation())
+        self._kept = {build: (signature, listed_at, generation)}
+        return generation
 
 
 @dataclass

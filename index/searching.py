@@ -37,11 +37,11 @@ from index.query import (
     parse,
 )
 from index.ranking import Matches, Postings, Unsupported, top
-from index.reader import Reader, SharedColumns
+from index.reader import LatestGeneration, Reader, SharedColumns
 from index.results import SearchRequest, SearchResults, Sort
 from index.schema import build_schema
 from index.storage import IndexUnavailable, live_build, open_build
-from index.suggest import suggest
+from index.suggest import SpellingWords, suggest
 
 # A search that runs longer returns what it found so far instead of holding the worker.
 TIME_LIMIT_S = 2.0
@@ -65,6 +65,8 @@ class SearchIndex:
         self._term_docs = TermDocs()
         self._postings = Postings()
         self._columns = SharedColumns()
+        self._generations = LatestGeneration()
+        self._spelling = SpellingWords()
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Return one page of results; raise QueryError for a bad query, IndexUnavailable without an index."""
@@ -84,7 +86,14 @@ class SearchIndex:
                 return self._cache[key]
         parsed = parse(self.parsers, request.q) if request.q.strip() else None
         try:
-            results = _run(reader, parsed, request, self.parsers, self._term_docs, self._postings)
+            results = _run(
+                reader,
+                parsed,
+                request,
+                self.parsers,
+                (self._term_docs, self._postings),
+                self._spelling,
+            )
         except QueryError:
             raise
         except Exception as error:  # a damaged segment shows up only when read
@@ -105,7 +114,7 @@ class SearchIndex:
         if (
             current is not None
             and current.build == build
-            and current.generation == ix.latest_generation()
+            and current.generation == self._generations.of(build, ix)
         ):
             return current
         try:
@@ -131,9 +140,10 @@ def _run(
     parsed: ParsedQuery | None,
     request: SearchRequest,
     parsers: Parsers,
-    term_docs: TermDocs,
-    postings: Postings,
+    kept: tuple[TermDocs, Postings],
+    spelling: SpellingWords,
 ) -> SearchResults:
+    term_docs, postings = kept
     hits, matched = _hits_and_matches(reader, parsed, request, term_docs, postings)
 
     def count(corrected: Query) -> int:
@@ -143,8 +153,9 @@ def _run(
             return len(term_docs.matching(reader.searcher, corrected, reader.version))
 
     total = int(matched.sum())
+    words = lambda: spelling.of(reader.version, reader.searcher.reader())  # noqa: E731
     suggestion = (
-        suggest(reader.searcher, parsers, request, parsed, total, count) if parsed else None
+        suggest(reader.searcher, parsers, request, parsed, total, count, words) if parsed else None
     )
     version = f"{reader.build.name}/{reader.generation}"
     return SearchResults(request, total, hits, _facets(reader, matched), suggestion, version)
@@ -249,7 +260,7 @@ def _finish_page(
         # skipping, which a scoring hook (`use_final`) would switch off for every search.
         ranked.sort(key=lambda hit: (-round(scores[hit.docnum], 6), -days[hit.docnum]))
     start = (request.page - 1) * request.page_size
-    return tuple(snippets.to_hit(hit) for hit in ranked[start:limit])
+    return snippets.to_hits(ranked[start:limit])
 
 
 def _hits(results: Any, keep: int) -> list[Any]:

@@ -1,15 +1,31 @@
-"""Highlighted snippets and the conversion of Whoosh hits into Hit dataclasses."""
+"""Highlighted snippets and the conversion of Whoosh hits into Hit dataclasses.
+
+Whoosh highlights a hit by running its whole analyzer (tokenizer, Unicode, case and accent
+folding, stop words, stemming: a chain of generators) over the stored text again, a token at
+a time: two thirds of an uncached search. Every filter of that chain works on one word
+alone, so the analysis of a word is kept (`_WORDS`), and the text is only split with the
+analyzer's own tokenizer expression. The tokens then go through Whoosh's own matching,
+merging, fragmenting, scoring and formatting, so a snippet comes out exactly as
+`hit.highlights()` makes it (tests/index/test_snippets.py compares them).
+"""
 
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from whoosh import highlight
+from whoosh.analysis import RegexTokenizer, Token
 
 from index.results import Hit
 
 SNIPPET_CHARS = 240
+FIELD = "body"
+# Words kept analysed per process, about 170 bytes each: the 3,000-edition demo archive uses
+# 5,160 (0.9 MB); at most 50,000 (8.5 MB), then the kept ones are dropped and read again.
+MAX_WORDS_KEPT = 50_000
 
 
 class MarkFormatter(highlight.Formatter):  # type: ignore[misc]
@@ -26,19 +42,97 @@ class MarkFormatter(highlight.Formatter):  # type: ignore[misc]
 
 FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
 FORMATTER = MarkFormatter()
+# {word as written: (its text after analysis, whether it is a stop word)}
+_WORDS: dict[str, tuple[str, bool]] = {}
 
 
-def snippet(hit: Any) -> str:
+class _Unusual(Exception):
+    """An analyzer or a word this module does not reproduce; Whoosh highlights it itself."""
+
+
+def _analysed(analyzer: Any, word: str) -> tuple[str, bool]:
+    """Return what the analyzer makes of one word, as it does inside a text."""
+    found = _WORDS.get(word)
+    if found is None:
+        tokens = analyzer(word, positions=True, chars=True, mode="index", removestops=False)
+        made = [(token.text, token.stopped) for token in tokens]
+        if len(made) != 1:
+            raise _Unusual(word)
+        if len(_WORDS) >= MAX_WORDS_KEPT:
+            _WORDS.clear()
+        found = _WORDS[word] = made[0]
+    return found
+
+
+def _tokens(text: str, analyzer: Any, expression: re.Pattern[str]) -> Iterator[Any]:
+    """Yield the analyzer's tokens of `text`: one Token changed in place, as Whoosh's are."""
+    token = Token(positions=True, chars=True, removestops=False, mode="index")
+    for pos, match in enumerate(expression.finditer(text)):
+        token.text, token.stopped = _analysed(analyzer, match.group(0))
+        token.boost, token.pos = 1.0, pos
+        token.startchar, token.endchar = match.start(), match.end()
+        yield token
+
+
+def _tokenizer(analyzer: Any) -> re.Pattern[str]:
+    """Return the expression the analyzer splits text with, or raise _Unusual."""
+    first = getattr(analyzer, "items", [None])[0]
+    if not isinstance(first, RegexTokenizer) or first.gaps:
+        raise _Unusual("not a word-matching RegexTokenizer")
+    expression: re.Pattern[str] = first.expression
+    return expression
+
+
+class Page:
+    """What the hits of one Whoosh Results share for highlighting: the words and the tools."""
+
+    def __init__(self, results: Any) -> None:
+        highlighter = results.highlighter
+        self.highlighter = highlighter
+        # Whoosh's other branch: the terms each hit matched, recorded while searching.
+        self.exact = not results.has_matched_terms()
+        field = results.searcher.schema[FIELD]
+        self.analyzer = field.analyzer
+        terms = results.query_terms(expand=True, fieldname=FIELD)
+        self.words = frozenset(field.from_bytes(term[1]) for term in terms)
+
+    def highlights(self, hit: Any) -> str:
+        """Return what `hit.highlights(FIELD, top=2)` returns, without re-running the analyzer."""
+        if not self.exact or FIELD not in hit:
+            return str(hit.highlights(FIELD, top=2))
+        text = hit[FIELD]
+        try:
+            expression = _tokenizer(self.analyzer)
+            tokens = highlight.set_matched_filter(
+                _tokens(text, self.analyzer, expression), self.words
+            )
+            merged = self.highlighter._merge_matched_tokens(tokens)
+            fragments = self.highlighter.fragmenter.fragment_tokens(text, merged)
+            best = highlight.top_fragments(
+                fragments, 2, self.highlighter.scorer, self.highlighter.order, minscore=1
+            )
+        except _Unusual:
+            return str(hit.highlights(FIELD, top=2))
+        return str(self.highlighter.formatter.format(best))
+
+
+def snippet(hit: Any, page: Page | None = None) -> str:
     """Return the hit's body with matched words marked, or its opening when nothing matched there."""
-    marked = hit.highlights("body", top=2)
+    marked = (page or Page(hit.results)).highlights(hit)
     if marked:
-        return str(marked)
-    body = hit.get("body", "")
+        return marked
+    body = hit.get(FIELD, "")
     opening = body if len(body) <= SNIPPET_CHARS else body[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
     return html.escape(opening, quote=False)
 
 
-def to_hit(hit: Any) -> Hit:
+def to_hits(hits: Sequence[Any]) -> tuple[Hit, ...]:
+    """Return Hit dataclasses of Whoosh hits of one Results, their words looked up once."""
+    page = Page(hits[0].results) if hits else None
+    return tuple(to_hit(hit, page) for hit in hits)
+
+
+def to_hit(hit: Any, page: Page | None = None) -> Hit:
     """Return a Hit dataclass from a Whoosh hit (its stored fields and snippet)."""
     fields = hit.fields()
     return Hit(
@@ -47,7 +141,7 @@ def to_hit(hit: Any) -> Hit:
         edition_title=fields["edition_title"],
         edition_date=fields["edition_date"] or None,
         title=fields["title"],
-        snippet=snippet(hit),
+        snippet=snippet(hit, page),
         themes=tuple(fields.get("theme", "").split()),
         section=fields.get("section"),
         position=fields.get("position"),

@@ -37,8 +37,8 @@ POINTER = "current"
 WRITER_TIMEOUT_S = 60.0
 BUILD_PROCESSES = max(1, min(4, os.cpu_count() or 1))
 # A segment's files stay separate. Whoosh reads a compound segment through a BytesIO copy of
-# each part, so every searcher held its own copy of the postings (56 MB at 3,000 editions,
-# per thread); separate files are read from the shared page cache instead.
+# each part, so every searcher held its own copy of the postings (per thread; the figure is
+# in docs/benchmarks.md); separate files are read from the shared page cache instead.
 COMPOUND_SEGMENTS = False
 
 

@@ -3,18 +3,101 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import threading
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from whoosh.codec.base import Automata
 from whoosh.query import And
+from whoosh.reading import IndexReader, SegmentReader
+from whoosh.spelling import Corrector
+from whoosh.support.levenshtein import distance as edit_distance
 
 from index.analysis import spelling_analyzer
 from index.query import ParsedQuery, Parsers, QueryError, filter_terms, parse
 from index.results import SearchRequest
 
 _ANALYZER = spelling_analyzer()
-# Each unknown word costs a lookup in the spelling field (about 5 ms): correct the first few.
+# Each unknown word costs a lookup in the spelling field: correct the first few.
 MAX_CORRECTIONS = 3
+SPELL = "spell"
+
+
+class SpellingWords:
+    """The spelling field's words of one index version, sorted, read once; thread-safe.
+
+    Whoosh finds the words near a misspelling by walking the field's term file on disk, a
+    seek and a read per step: most of a misspelled search. The same walk over these words
+    in memory (a few thousand, read once per index version) finds the same words.
+    """
+
+    def __init__(self) -> None:
+        self._kept: tuple[tuple[Any, ...], list[str]] | None = None
+        self._lock = threading.Lock()
+
+    def of(self, version: tuple[Any, ...], reader: Any) -> list[str]:
+        """Return the sorted words of the reader's spelling field (the reader is of `version`)."""
+        with self._lock:
+            if self._kept is None or self._kept[0] != version:
+                field = reader.schema[SPELL]
+                self._kept = (version, [field.from_bytes(b) for b in reader.lexicon(SPELL)])
+            return self._kept[1]
+
+
+class _Cursor:
+    """Whoosh's field cursor over a sorted list: `find` goes to the first word at or after."""
+
+    def __init__(self, words: list[str]) -> None:
+        self._words, self._at = words, 0
+        self._text: str | None = None
+        self.next()
+
+    def find(self, term: str) -> str | None:
+        self._at = bisect_left(self._words, term)
+        return self.next()
+
+    def next(self) -> str | None:
+        self._text = self._words[self._at] if self._at < len(self._words) else None
+        self._at += 1
+        return self._text
+
+    def text(self) -> str | None:
+        return self._text
+
+
+class _KeptCorrector(Corrector):  # type: ignore[misc]
+    """Whoosh's ReaderCorrector, finding the words within reach in SpellingWords."""
+
+    def __init__(self, reader: Any, words: list[str]) -> None:
+        self.reader, self.words = reader, words
+
+    def _suggestions(self, text: str, maxdist: int, prefix: int) -> Iterator[tuple[float, str]]:
+        for sug in self._within(text, maxdist, prefix):  # as ReaderCorrector scores them
+            f = self.reader.frequency(SPELL, sug) or 1
+            yield (0 - (maxdist + (1.0 / f * 0.5)), sug)
+
+    def _within(self, text: str, maxdist: int, prefix: int) -> Iterator[str]:
+        if type(self.reader).terms_within is SegmentReader.terms_within:  # one segment
+            dfa = Automata.levenshtein_dfa(text, maxdist, prefix)
+            yield from Automata.find_matches(dfa, _Cursor(self.words))
+            return
+        start = text[:prefix]  # several segments: IndexReader.terms_within
+        for word in self.words[bisect_left(self.words, start) :]:
+            if not word.startswith(start):
+                return
+            if edit_distance(word, text, limit=maxdist) <= maxdist:
+                yield word
+
+
+def _corrector(searcher: Any, words: list[str] | None) -> Any:
+    """Return a corrector of the spelling field: ours when it finds what Whoosh's would."""
+    reader = searcher.reader()
+    ours = (SegmentReader.terms_within, IndexReader.terms_within)
+    field = reader.schema[SPELL]
+    if words is None or type(reader).terms_within not in ours or field.separate_spelling():
+        return reader.corrector(SPELL)
+    return _KeptCorrector(reader, words)
 
 
 def _folded(word: str) -> str:
@@ -22,8 +105,11 @@ def _folded(word: str) -> str:
     return tokens[0] if tokens else ""
 
 
-def corrections(searcher: Any, words: tuple[str, ...]) -> dict[str, str]:
-    """Return {word: correction} for words absent from the index that have a close match."""
+def corrections(
+    searcher: Any, words: tuple[str, ...], spelling: Callable[[], list[str]] | None = None
+) -> dict[str, str]:
+    """Return {word: correction} for words absent from the index that have a close match,
+    looked for among the words `spelling` returns (SpellingWords) when given."""
     reader = searcher.reader()
     found: dict[str, str] = {}
     folded_words = {word: _folded(word) for word in words}
@@ -32,11 +118,12 @@ def corrections(searcher: Any, words: tuple[str, ...]) -> dict[str, str]:
         for word, folded in folded_words.items()
         if folded and not reader.doc_frequency("spell", folded)
     ]
+    corrector = _corrector(searcher, spelling() if spelling and unknown else None)
     for word, folded in unknown[:MAX_CORRECTIONS]:
-        # A shared first letter keeps the lookup cheap (about 5 ms instead of 70) and fixes most
+        # A shared first letter keeps the lookup cheap (docs/benchmarks.md) and fixes most
         # typos. Whoosh ranks candidates by frequency alone, so look one edit away before two.
         for distance in (1, 2):
-            candidates = searcher.suggest("spell", folded, limit=1, maxdist=distance, prefix=1)
+            candidates = corrector.suggest(folded, limit=1, maxdist=distance, prefix=1)
             if candidates:
                 found[word] = candidates[0]
                 break
@@ -50,12 +137,13 @@ def suggest(
     parsed: ParsedQuery | None,
     total: int,
     count: Callable[[Any], int],
+    spelling: Callable[[], list[str]] | None = None,
 ) -> str | None:
     """Return a corrected query when some words look misspelled and the correction finds more
     than `total` documents, counted by `count`."""
     if parsed is None:
         return None
-    fixes = corrections(searcher, parsed.words)
+    fixes = corrections(searcher, parsed.words, spelling)
     if not fixes:
         return None
     corrected = request.q

@@ -88,20 +88,26 @@ def _keep(key: str, body: bytes, content_type: str | None) -> _Rendered:
     return rendered
 
 
-def rendered_once(key: str, render: Callable[[], str]) -> str:
-    """Return the page `render()` makes, kept by this worker under `key` (which must name
-    everything the page is made from but the archive's content and the code, which this
-    adds). For pages that are not `cached_page`s, such as search results."""
-    if current_app.debug:  # templates reload in debug mode
-        return render()
-    prefix = f"{current_app.extensions[_EXTENSION]}|{content_version().token}|{_request_root()}|"
-    full = hashlib.sha256((prefix + key).encode()).hexdigest()[:24]
+def kept_response(key: str, render: Callable[[], str], content_type: str) -> Response:
+    """Return a response of the body `render()` makes, kept by this worker under `key` (which
+    must name everything the body is made from but the archive's content and the code, which
+    this adds), for answers that are not `cached_page`s, such as search results. A client
+    that accepts gzip gets the kept bytes as they are."""
+    if current_app.debug:
+        return Response(render(), content_type=content_type)
+    full = _kept_key(key)
     kept = _rendered.get(full)
-    if kept is not None:
-        return kept.body().decode()
-    page = render()
-    _keep(full, page.encode(), None)
-    return page
+    if kept is None:
+        kept = _keep(full, render().encode(), content_type)
+    response = kept.response(request.accept_encodings["gzip"] > 0)
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def _kept_key(key: str) -> str:
+    """Return the key a page is kept under: `key`, the code, content version and request root."""
+    prefix = f"{current_app.extensions[_EXTENSION]}|{content_version().token}|{_request_root()}|"
+    return hashlib.sha256((prefix + key).encode()).hexdigest()[:24]
 
 
 class _RenderedPages:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 from flask import (
@@ -16,7 +17,7 @@ from flask import (
     url_for,
 )
 
-from portal.caching import rendered_once
+from portal.caching import kept_response
 from portal.db import get_session
 from portal.limits import limit_per_client
 from portal.models import link_anchor
@@ -33,6 +34,8 @@ from portal.search import (
 from portal.views.search_params import BadSearch, parse_search
 
 bp = Blueprint("search", __name__)
+JSON = "application/json"
+HTML = "text/html; charset=utf-8"
 
 
 def init_app(app: Flask) -> None:
@@ -83,7 +86,7 @@ def active_filters(
 # Limited together, per client: the results page and its JSON twin (instant search).
 @bp.get("/search")
 @limit_per_client("SEARCH_RATE_LIMIT", scope="search")
-def results() -> tuple[str, int]:
+def results() -> tuple[str | Response, int]:
     """Show search results grouped by edition, with facets and suggestions."""
     try:
         wanted = search_request()
@@ -114,8 +117,8 @@ def results() -> tuple[str, int]:
             hl=highlight_param(wanted.q),
         )
 
-    # The same results (index version) for the same URL make the same page.
-    return rendered_once(f"search|{found.version}|{request.full_path}", render), 200
+    # The same results (index version) for the same URL make the same page, sent gzipped as kept.
+    return kept_response(f"search|{found.version}|{request.full_path}", render, HTML), 200
 
 
 @bp.get("/search/help")
@@ -137,15 +140,14 @@ def api() -> tuple[Response, int]:
         return jsonify(
             error="Search is unavailable for a moment; please try again shortly.", status=503
         ), 503
-    return Response(_json_body(found), mimetype="application/json"), 200
+    # Kept like the HTML pages (same results, same URL), and sent gzipped as kept.
+    body = functools.partial(_json_body, found)
+    return kept_response(f"api|{found.version}|{request.full_path}", body, JSON), 200
 
 
 def _json_body(found: SearchResults) -> str:
-    """Return the JSON of results, kept like the HTML pages (same results, same URL)."""
-    return rendered_once(
-        f"api|{found.version}|{request.full_path}",
-        lambda: json.dumps(_as_json(found), ensure_ascii=False),
-    )
+    """Return the JSON of results."""
+    return json.dumps(_as_json(found), ensure_ascii=False)
 
 
 def _as_json(found: SearchResults) -> dict[str, object]:

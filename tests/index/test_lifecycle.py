@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
+import os
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -291,3 +293,20 @@ def test_the_revision_of_an_index_of_another_schema_is_unavailable(folder: Path)
     (live_build(folder) / "meta.json").write_text('{"schema_version": 0, "revision": 3}')
     with pytest.raises(index.IndexUnavailable):
         index.indexed_revision(folder)
+
+
+@pytest.mark.parametrize("age", [0.0, 30.0], ids=["just-written", "long-settled"])
+def test_a_commit_is_seen_by_the_next_search_however_old_the_build(
+    folder: Path, searcher: index.SearchIndex, age: float
+) -> None:
+    """The latest generation is listed again only when the build's folder changed: a folder
+    untouched for a while is trusted, and a commit changes it."""
+    build = live_build(folder)
+    past = time.time() - age
+    os.utime(build, (past, past))
+    assert searcher.search(SearchRequest("zeppelin")).total == 0
+    assert searcher.search(SearchRequest("zeppelin")).total == 0  # answered from what was kept
+    added = edition("airships", "Zeppelin economics", dt.date(2024, 1, 1))
+    wanted = {doc.slug: doc.content_hash for doc in [*LIBRARY, added]}
+    index.update(folder, wanted, lambda _slugs: [added])
+    assert searcher.search(SearchRequest("zeppelin")).total == 1

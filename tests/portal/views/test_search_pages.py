@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 import shutil
 from pathlib import Path
@@ -126,6 +127,24 @@ def test_script_in_content_comes_out_escaped(
     assert "&lt;<mark>script</mark>&gt;" in page
     hit = client.get("/api/search?q=script").json["hits"][0]  # type: ignore[index]
     assert "&lt;<mark>script</mark>&gt;" in hit["snippet"]
+
+
+@pytest.mark.parametrize(
+    ("path", "mimetype"),
+    [("/api/search?q=platforms", "application/json"), ("/search?q=platforms", "text/html")],
+)
+def test_a_kept_answer_goes_out_gzipped_to_a_client_that_accepts_it(
+    indexed: FlaskClient, path: str, mimetype: str
+) -> None:
+    plain = indexed.get(path)
+    for _ in range(2):  # made, then kept
+        packed = indexed.get(path, headers={"Accept-Encoding": "gzip"})
+        assert packed.headers["Content-Encoding"] == "gzip"
+        assert packed.mimetype == plain.mimetype == mimetype
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        assert gzip.decompress(packed.data) == plain.data
+    again = indexed.get(path)
+    assert "Content-Encoding" not in again.headers and again.data == plain.data
 
 
 def test_a_kept_results_page_follows_the_index(
