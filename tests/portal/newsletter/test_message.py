@@ -32,13 +32,6 @@ from tests.support.signup_helpers import Mailbox
 SQLITE_ONLY = pytest.mark.sqlite_only(reason="rendering reads the edition the same on both")
 
 
-@pytest.fixture
-def weekly_email(app: Flask) -> EditionEmail:
-    """Return the ordinary edition's email."""
-    store(app, weekly())
-    return render(app, "platforms-week")
-
-
 @SQLITE_ONLY
 def test_headers(make_app: pytest.FixtureRequest) -> None:
     app = make_app(  # type: ignore[operator]

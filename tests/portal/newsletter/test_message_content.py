@@ -25,13 +25,6 @@ from tests.portal.newsletter.email_editions import (
 SQLITE_ONLY = pytest.mark.sqlite_only(reason="rendering reads the edition the same on both")
 
 
-@pytest.fixture
-def weekly_email(app: Flask) -> EditionEmail:
-    """Return the ordinary edition's email."""
-    store(app, weekly())
-    return render(app, "platforms-week")
-
-
 @SQLITE_ONLY
 def test_html_part_links_each_headline_to_its_exact_address(weekly_email: EditionEmail) -> None:
     message = parse(weekly_email.message_for(ADA))
