@@ -22,7 +22,7 @@ import index
 from bench.queries import THEMES, query_mix
 from index import EditionDocument, LinkDocument, SearchRequest, Sort
 from portal.demo.editions import demo_editions
-from portal.importing.records import EditionRecord, slugify
+from portal.editions.records import EditionRecord, slugify
 
 PINNED = Path(__file__).with_name("pinned_results.json")
 EDITIONS = 400
