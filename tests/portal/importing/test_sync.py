@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.server
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from portal.models import Edition
 from portal.settings import PROJECT_ROOT
 from tests.conftest import AppFactory
 from tests.portal.importing.test_wordpress_import import SHARED, invoke
+from tests.support.http_server import serving
 
 FEED = (SHARED / "feed.rss").read_bytes()
 ETAG = '"feed-1"'
@@ -58,12 +58,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def server() -> Iterator[FeedServer]:
     httpd = FeedServer(("127.0.0.1", 0), Handler)
     httpd.seen = []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with serving(httpd):
+        yield httpd
 
 
 def _url(httpd: FeedServer) -> str:
@@ -157,12 +153,8 @@ class OddHandler(http.server.BaseHTTPRequestHandler):
 def odd() -> Iterator[str]:
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OddHandler)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with serving(httpd):
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
 
 
 def test_a_web_page_at_the_feed_address_is_refused(make_app: AppFactory, odd: str) -> None:

@@ -4,7 +4,6 @@ any encoding XML allows, a file cut short refused whole, names decoded, summarie
 from __future__ import annotations
 
 import http.server
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +13,7 @@ from tests.conftest import AppFactory
 from tests.portal.importing.test_wild_files import NOT_WELL_FORMED, state
 from tests.portal.importing.test_wild_variations import FEED, atom_entry, reencoded
 from tests.portal.importing.test_wordpress_import import invoke
+from tests.support.http_server import serving
 
 pytestmark = pytest.mark.sqlite_only(reason="fetching does not depend on the database backend")
 
@@ -56,12 +56,8 @@ def rules() -> Iterator[RulesServer]:
     httpd = RulesServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
     httpd.seen = []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with serving(httpd):
+        yield httpd
 
 
 def sync(app: Flask, httpd: RulesServer, path: str) -> tuple[int, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import urllib.request
 from collections.abc import Iterator
 from email import message_from_bytes
@@ -26,6 +25,7 @@ from tests.portal.newsletter.delivery_helpers import (
     status_json,
     subscriber_status,
 )
+from tests.support.http_server import serving
 from tests.support.signup_helpers import free_port
 from tests.support.smtp_server import SmtpServer
 
@@ -46,12 +46,8 @@ def served(make_app: AppFactory, smtp: SmtpServer) -> Iterator[Flask]:
     port = free_port()
     app = make_app(**mail_config(smtp.port, BASE_URL=f"http://127.0.0.1:{port}"))
     server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(server):
+        yield app
 
 
 def test_one_click_unsubscribe_from_the_email_then_the_next_edition_skips_that_reader(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import re
-import threading
 from collections.abc import Iterator
 from email.utils import format_datetime
 
@@ -20,6 +19,7 @@ from portal.newsletter import sends
 from tests.conftest import AppFactory
 from tests.portal.importing.test_wordpress_import import SHARED
 from tests.portal.newsletter.delivery_helpers import add_subscribers, address, mail_config
+from tests.support.http_server import serving
 from tests.support.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.sqlite_only(reason="sync and the send record; the database is incidental")
@@ -64,12 +64,8 @@ def feed() -> Iterator[FeedServer]:
     httpd = FeedServer(("127.0.0.1", 0), Handler)
     httpd.feed = FIRST_ITEM.sub("", FEED, count=1)
     httpd.back = None
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with serving(httpd):
+        yield httpd
 
 
 @pytest.fixture
