@@ -88,6 +88,13 @@ def _publish_pricing(server: FeedServer, published: dt.datetime | None = None) -
     server.feed = FEED.replace(PRICING_DATE, when, 1)
 
 
+def _pricing_appears(runner: FlaskCliRunner, server: FeedServer) -> None:
+    """Sync (autosend's first sighting), publish the newest edition, sync again."""
+    _sync(runner, server)
+    _publish_pricing(server)
+    _sync(runner, server)
+
+
 def _sends(app: Flask) -> dict[str, tuple[str, str]]:
     with app.app_context():
         rows = get_session().execute(
@@ -136,9 +143,7 @@ def test_cancel_stops_a_scheduled_edition(
 ) -> None:
     app = _app(make_app, smtp, "send", delay=0)
     runner = app.test_cli_runner()
-    _sync(runner, feed)
-    _publish_pricing(feed)
-    _sync(runner, feed)
+    _pricing_appears(runner, feed)
     [slug] = _sends(app)
     cancelled = runner.invoke(args=["newsletter", "cancel", slug])
     assert cancelled.exit_code == 0 and f"{slug}: scheduled send cancelled." in cancelled.output
@@ -152,9 +157,7 @@ def test_draft_lists_the_edition_as_ready_and_sends_nothing(
 ) -> None:
     app = _app(make_app, smtp, "draft", delay=0)
     runner = app.test_cli_runner()
-    _sync(runner, feed)
-    _publish_pricing(feed)
-    _sync(runner, feed)
+    _pricing_appears(runner, feed)
     [(slug, planned)] = _sends(app).items()
     assert planned == ("draft", "autosend")
     status = runner.invoke(args=["newsletter", "status"]).output
@@ -180,9 +183,7 @@ def test_off_plans_nothing_and_does_not_count_as_turned_on(
 ) -> None:
     app = _app(make_app, smtp, "off")
     runner = app.test_cli_runner()
-    _sync(runner, feed)
-    _publish_pricing(feed)
-    _sync(runner, feed)
+    _pricing_appears(runner, feed)
     assert _sends(app) == {}
     with app.app_context():
         assert get_session().get(AutosendState, 1) is None
@@ -221,9 +222,7 @@ def test_send_due_finishes_an_autosend_whose_sender_died(
 ) -> None:
     app = _app(make_app, smtp, "send", delay=0)
     runner = app.test_cli_runner()
-    _sync(runner, feed)
-    _publish_pricing(feed)
-    _sync(runner, feed)
+    _pricing_appears(runner, feed)
     with app.app_context():
         [edition_id] = get_session().scalars(select(NewsletterSend.edition_id))
         # What a timer's sender killed right after recording the audience leaves behind.
