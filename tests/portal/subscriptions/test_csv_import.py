@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from portal.db import get_session
 from portal.models import Subscriber
 from portal.subscriptions.addresses import InvalidInput, normalise_address
-from portal.subscriptions.csv_import import checked_address, parse_time
+from portal.subscriptions.csv_dialects import parse_time
+from portal.subscriptions.csv_import import checked_address
 from tests.conftest import AppFactory
 from tests.portal.newsletter.email_editions import add_subscriber
 
