@@ -4,15 +4,17 @@ Whoosh highlights a hit by running its whole analyzer (tokenizer, Unicode, case 
 folding, stop words, stemming: a chain of generators) over the stored text again, a token at
 a time: two thirds of an uncached search. Every filter of that chain works on one word
 alone, so the analysis of a word is kept (`_WORDS`), and the text is only split with the
-analyzer's own tokenizer expression. The tokens then go through Whoosh's own matching,
-merging, fragmenting, scoring and formatting, so a snippet comes out exactly as
-`hit.highlights()` makes it (tests/index/test_snippets.py compares them).
+analyzer's own tokenizer expression. Whoosh's fragmenter loop runs over those matches as
+they are (`_fragments`: only a matched word becomes a Token), and its own fragment scoring
+and formatting finish the job, so a snippet comes out exactly as `hit.highlights()` makes
+it (tests/index/test_snippets.py compares them).
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -64,14 +66,61 @@ def _analysed(analyzer: Any, word: str) -> tuple[str, bool]:
     return found
 
 
-def _tokens(text: str, analyzer: Any, expression: re.Pattern[str]) -> Iterator[Any]:
-    """Yield the analyzer's tokens of `text`: one Token changed in place, as Whoosh's are."""
-    token = Token(positions=True, chars=True, removestops=False, mode="index")
-    for pos, match in enumerate(expression.finditer(text)):
-        token.text, token.stopped = _analysed(analyzer, match.group(0))
-        token.boost, token.pos = 1.0, pos
-        token.startchar, token.endchar = match.start(), match.end()
-        yield token
+def _fragments(
+    text: str, words: frozenset[str], analyzer: Any, expression: re.Pattern[str], fragmenter: Any
+) -> Iterator[highlight.Fragment]:
+    """Yield what Whoosh's ContextFragmenter yields for the analyzer's tokens of `text`.
+
+    Its loop, statement for statement, over the tokenizer's matches: only a matched word
+    becomes a Token. Whoosh's step between (merging matched words that touch) changes
+    nothing here, as two words found by a tokenizer expression never touch; should two
+    ever do, the caller falls back to Whoosh.
+    """
+    maxchars, surround, charlimit = fragmenter.maxchars, fragmenter.surround, fragmenter.charlimit
+    first = None
+    firsts: deque[int] = deque()
+    countdown = -1
+    tks: list[Token] = []
+    endchar = previous_end = -1
+    currentlen = 0
+    for match in expression.finditer(text):
+        startchar, endchar = match.span()
+        if startchar <= previous_end:
+            raise _Unusual("words that touch")
+        previous_end = endchar
+        tlength = endchar - startchar
+        if charlimit and endchar > charlimit:
+            break
+        analysed = _analysed(analyzer, match.group(0))[0]
+        matched = analysed in words
+        if countdown < 0 and not matched:
+            firsts.append(startchar)
+            while firsts and endchar - firsts[0] > surround:
+                firsts.popleft()
+        elif currentlen + tlength > maxchars:
+            countdown = 0
+        elif matched:
+            countdown = surround
+            if first is None:
+                if firsts:
+                    first = firsts[0]
+                else:
+                    first = startchar
+                    countdown += surround
+            tks.append(
+                Token(text=analysed, startchar=startchar, endchar=endchar, boost=1.0, matched=True)
+            )
+        if countdown >= 0:
+            currentlen += tlength
+            countdown -= tlength
+            if countdown <= 0:
+                yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
+                tks = []
+                firsts = deque()
+                first = None
+                currentlen = 0
+    if tks:
+        yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
 
 
 def _tokenizer(analyzer: Any) -> re.Pattern[str]:
@@ -101,13 +150,12 @@ class Page:
         if not self.exact or FIELD not in hit:
             return str(hit.highlights(FIELD, top=2))
         text = hit[FIELD]
+        fragmenter = self.highlighter.fragmenter
         try:
+            if type(fragmenter) is not highlight.ContextFragmenter:
+                raise _Unusual("another fragmenter")
             expression = _tokenizer(self.analyzer)
-            tokens = highlight.set_matched_filter(
-                _tokens(text, self.analyzer, expression), self.words
-            )
-            merged = self.highlighter._merge_matched_tokens(tokens)
-            fragments = self.highlighter.fragmenter.fragment_tokens(text, merged)
+            fragments = list(_fragments(text, self.words, self.analyzer, expression, fragmenter))
             best = highlight.top_fragments(
                 fragments, 2, self.highlighter.scorer, self.highlighter.order, minscore=1
             )
