@@ -30,6 +30,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
+from index.phrases import Positions
+
 # Postings kept per process, 12 bytes each: 24 MB when full. The 3,000-edition demo archive
 # has about 1.4 million postings in its six ranked fields.
 MAX_KEPT = 2_000_000
@@ -63,6 +65,8 @@ class Postings:
         self._size = 0
         self._per_version: dict[tuple[Any, ...], Any] = {}
         self._lock = threading.Lock()
+        # Word positions, for phrases: read only for them, kept on the same terms.
+        self.positions = Positions()
 
     def matches(self, searcher: Any, version: tuple[Any, ...], query: wq.Query) -> Matches:
         """Return the documents matching `query` and their scores, or raise Unsupported."""
@@ -202,6 +206,8 @@ class _Evaluation:
     def run(self, query: wq.Query) -> Matches:
         if isinstance(query, wq.Term):
             return self._term(query)
+        if isinstance(query, wq.Phrase):
+            return self._phrase(query)
         if query is wq.NullQuery or isinstance(query, wq.NullQuery.__class__):
             return self._empty()
         if query.boost != 1.0:
@@ -221,6 +227,29 @@ class _Evaluation:
         found.mask[docs] = True
         found.scores[docs] = scores * term.boost if term.boost != 1.0 else scores
         return found
+
+    def _phrase(self, phrase: wq.Phrase) -> Matches:
+        """A phrase's documents: those holding its words in a row (index/phrases.py). Its
+        score, Whoosh's: the sum of its words' scores in the field, as the intersection of the
+        words adds them, times the phrase's boost."""
+        fieldname, words = phrase.fieldname, list(phrase.words)
+        schema = self.searcher.schema
+        if phrase.slop != 1 or None in words or fieldname not in schema:
+            raise Unsupported("a phrase with a slop, or in no field")
+        if not schema[fieldname].format or not schema[fieldname].format.supports("positions"):
+            raise Unsupported("a phrase in a field without positions")  # Whoosh says why
+        if not words:
+            return self._empty()
+        found = [self._term(wq.Term(fieldname, word)) for word in words]
+        mask = np.logical_and.reduce([m.mask for m in found])
+        if len(words) > 1 and mask.any():
+            mask = self.postings.positions.in_a_row(
+                self.searcher, self.version, fieldname, words, mask
+            )
+        scores = _binary_sum([m.scores for m in found])
+        if phrase.boost != 1.0:
+            scores = scores * phrase.boost
+        return _restrict(Matches(mask, scores), mask)
 
     def _all_of(self, queries: list[wq.Query]) -> Matches:
         wanted = [self.run(q) for q in queries if not isinstance(q, wq.Not)]
@@ -245,6 +274,15 @@ class _Evaluation:
 
     def _empty(self) -> Matches:
         return Matches(np.zeros(self.size, dtype=np.bool_), np.zeros(self.size, dtype=np.float64))
+
+
+def _binary_sum(arrays: list[Scores]) -> Scores:
+    """Add arrays in the order Whoosh's binary tree of intersections adds their scores:
+    (a + (b + c)) for three, so the floats come out the same."""
+    if len(arrays) == 1:
+        return arrays[0]
+    half = len(arrays) // 2
+    return _binary_sum(arrays[:half]) + _binary_sum(arrays[half:])
 
 
 def _restrict(found: Matches, mask: Mask) -> Matches:

@@ -45,6 +45,10 @@ MANY = [
         intro=(" ".join(WORDS[(n * k) % 9] for k in range(n % 7 + 2)),),
     )
     for n in range(400)
+] + [
+    # "risk scaling" and "scaling market" are here, but never the three words in a row.
+    edition("apart", "Apart", dt.date(2016, 1, 1), intro=("risk scaling, then scaling market",)),
+    edition("in-a-row", "In a row", dt.date(2016, 1, 8), intro=("risk scaling market",)),
 ]
 
 QUERIES = [
@@ -113,11 +117,67 @@ def test_several_segments_with_deleted_documents(many: Path) -> None:
         compare(many, text)
 
 
-def test_phrases_are_left_to_whoosh(folder: Path) -> None:
+# Quoted phrases come from cached word positions (index/phrases.py): two words, three and
+# four, a word repeated, a stop word inside, a phrase beside words, in OR and NOT, in a
+# field, and one whose words are all there, each next to another, but never all in a row.
+PHRASES = [
+    '"scaling platform"',
+    '"platform market team"',
+    '"scaling platform market team"',
+    '"scaling scaling"',
+    '"roadmap the pricing"',
+    '"internal scaling" stripe',
+    '"scaling platform" OR "risk scaling"',
+    '"scaling platform" -team',
+    'source:"source 2" scaling',
+    '"risk scaling market"',
+    '"market scaling"',
+    '"zebra scaling"',
+]
+
+
+@pytest.mark.parametrize("text", PHRASES)
+def test_phrases_find_whooshs_documents_and_scores(many: Path, text: str) -> None:
+    compare(many, text)
+
+
+def test_phrases_over_several_segments_with_deleted_documents(many: Path) -> None:
+    changed = [dataclasses.replace(doc, content_hash="new", links=()) for doc in MANY[1::4]]
+    wanted = {doc.slug: doc.content_hash for doc in [*LIBRARY, *MANY]} | {
+        doc.slug: "new" for doc in changed
+    }
+    index.update(many, wanted, lambda slugs: [doc for doc in changed if doc.slug in slugs])
+    for text in PHRASES:
+        compare(many, text)
+
+
+def test_words_each_next_to_another_but_not_all_in_a_row_are_no_phrase(many: Path) -> None:
+    ix = whoosh_index.open_dir(str(live_build(many)))
+    query = parse(make_parsers(build_schema()), '"risk scaling market"').query
+    with ix.searcher() as searcher:
+        found = Postings().matches(searcher, ("v",), query)
+        slugs = {searcher.stored_fields(int(d))["edition"] for d in found.mask.nonzero()[0]}
+    assert "apart" not in slugs
+    assert "in-a-row" in slugs
+
+
+def test_a_phrase_in_a_field_without_positions_is_left_to_whoosh(folder: Path) -> None:
     ix = whoosh_index.open_dir(str(live_build(folder)))
-    query = parse(make_parsers(build_schema()), '"internal scaling" stripe').query
+    query = parse(make_parsers(build_schema()), 'theme:"platforms risk" stripe').query
     with ix.searcher() as searcher, pytest.raises(Unsupported):
         Postings().matches(searcher, ("v",), query)
+
+
+def test_the_positions_budget_is_kept(many: Path) -> None:
+    ix = whoosh_index.open_dir(str(live_build(many)))
+    postings = Postings()
+    postings.positions.max_kept = 50
+    query = parse(make_parsers(build_schema()), '"scaling platform" OR "market team"').query
+    unbounded = Postings()
+    with ix.searcher() as searcher:
+        postings.matches(searcher, ("v",), query)
+        unbounded.matches(searcher, ("v",), query)
+    assert postings.positions._size <= 50 < unbounded.positions._size
 
 
 def test_the_budget_is_kept(many: Path) -> None:
