@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.columns import NumericColumn
 from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
@@ -160,7 +161,7 @@ class Postings:
                 if column is None:
                     parts.append(np.zeros(count, dtype=np.uint8))
                 else:
-                    parts.append(np.fromiter(iter(column), dtype=np.uint8, count=count))
+                    parts.append(_byte_column(column, count))
             return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint8)
 
         result: npt.NDArray[np.uint8] = self._version_value(version, ("length", fieldname), make)
@@ -176,6 +177,18 @@ class Postings:
             with self._lock:
                 self._per_version[(*version, *name)] = value
         return value
+
+
+def _byte_column(column: Any, count: int) -> npt.NDArray[np.uint8]:
+    """Return a one-byte numeric column's values: read in one piece from its file (a million
+    documents in a few milliseconds; a value at a time, it took half a second at 30,000
+    editions), or a value at a time from any other column."""
+    if type(column) is NumericColumn.Reader and column._typecode == "B" and not column._default:
+        values = np.zeros(count, dtype=np.uint8)
+        stored = min(column._count, count)  # documents past the last value written have 0
+        values[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), np.uint8)
+        return values
+    return np.fromiter(iter(column), dtype=np.uint8, count=count)
 
 
 def _read_postings(matcher: Any, ids: list[int], weights: list[float]) -> None:
