@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 import index
@@ -28,7 +28,7 @@ from index import (
     SearchResults,
     Sort,
 )
-from portal import revision
+from portal import caching, revision
 from portal.editions import paragraphs
 from portal.models import Edition, Link, Source, Theme
 
@@ -57,6 +57,7 @@ __all__ = [
 ]
 
 BATCH = 200
+_NAMES = "portal.search.names"
 
 
 def index_folder(app: Flask | None = None) -> Path:
@@ -184,13 +185,25 @@ def facet_names(session: Session, results: index.SearchResults) -> dict[str, dic
     theme_slugs = {slug for slug, _n in results.facets.get("theme", ())}
     theme_slugs.update(*(hit.themes for hit in results.hits))
     source_slugs = {slug for slug, _n in results.facets.get("source", ())}
-    themes = select(Theme.slug, Theme.name).where(Theme.slug.in_(theme_slugs))
-    sources = select(Source.slug, Source.name).where(Source.slug.in_(source_slugs))
-    return {"theme": _pairs(session, themes), "source": _pairs(session, sources)}
+    every = _every_name(session)
+    return {
+        "theme": {slug: every["theme"][slug] for slug in theme_slugs if slug in every["theme"]},
+        "source": {slug: every["source"][slug] for slug in source_slugs if slug in every["source"]},
+    }
 
 
-def _pairs(session: Session, query: Select[str, str]) -> dict[str, str]:
-    return dict(session.execute(query).all())
+def _every_name(session: Session) -> dict[str, dict[str, str]]:
+    """Return every theme's and source's name, read again only when the content version
+    changed (a few hundred rows; two queries on every search before). A write to themes or
+    sources advances the version; each worker asks for it at most every CONTENT_CHECK_SECONDS."""
+    version = caching.content_version().token
+    kept = current_app.extensions.get(_NAMES)
+    if kept is None or kept[0] != version:
+        themes = dict(session.execute(select(Theme.slug, Theme.name)).all())
+        sources = dict(session.execute(select(Source.slug, Source.name)).all())
+        kept = current_app.extensions[_NAMES] = (version, {"theme": themes, "source": sources})
+    names: dict[str, dict[str, str]] = kept[1]
+    return names
 
 
 def highlight_param(query: str) -> str:

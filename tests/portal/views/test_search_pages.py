@@ -11,7 +11,11 @@ from typing import Any
 import pytest
 from flask import Flask, template_rendered
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import select
 
+from portal import revision
+from portal.db import write_transaction
+from portal.models import Theme
 from portal.search import index_folder
 from tests.conftest import FIXTURES
 
@@ -80,6 +84,15 @@ def test_the_api_without_a_query_is_400(indexed: FlaskClient) -> None:
     response = indexed.get("/api/search")
     assert response.status_code == 400
     assert "Type a word" in response.json["error"]  # type: ignore[index]
+
+
+def test_a_renamed_theme_shows_its_new_name(app: Flask, indexed: FlaskClient) -> None:
+    assert indexed.get("/api/search?q=platforms").json["names"]["theme"]["platforms"] == "Platforms"  # type: ignore[index]
+    with app.app_context(), write_transaction() as session:
+        session.scalars(select(Theme).where(Theme.slug == "platforms")).one().name = "Ecosystems"
+        revision.advance(session)
+    names = indexed.get("/api/search?q=platforms&page=1").json["names"]  # type: ignore[index]
+    assert names["theme"]["platforms"] == "Ecosystems"
 
 
 def test_the_json_has_the_documented_shape(indexed: FlaskClient) -> None:
