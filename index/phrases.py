@@ -96,13 +96,11 @@ def _read(searcher: Any, fieldname: str, word: str) -> Keys:
     docs: list[int] = []
     counts: list[int] = []
     deltas: list[int] = []
+    starts = []  # where each segment's documents start, and its first document number
     for leaf, offset in searcher.reader().leaf_readers():
-        if (fieldname, text) not in leaf:
-            continue
-        start = len(docs)
-        _read_positions(leaf.postings(fieldname, text), docs, counts, deltas)
-        for n in range(start, len(docs)):
-            docs[n] += offset
+        if (fieldname, text) in leaf:
+            starts.append((len(docs), offset))
+            _read_positions(leaf.postings(fieldname, text), docs, counts, deltas)
     if not docs:
         return np.zeros(0, dtype=np.int64)
     per_doc = np.array(counts, dtype=np.int64)
@@ -110,7 +108,10 @@ def _read(searcher: Any, fieldname: str, word: str) -> Keys:
     positions = np.cumsum(np.array(deltas, dtype=np.int64))
     firsts = np.cumsum(per_doc) - per_doc
     positions -= np.repeat(positions[firsts] - np.array(deltas, dtype=np.int64)[firsts], per_doc)
-    return (np.repeat(np.array(docs, dtype=np.int64), per_doc) << _SHIFT) | positions
+    numbers = np.array(docs, dtype=np.int64)
+    for (start, offset), (end, _next) in zip(starts, [*starts[1:], (len(docs), 0)], strict=True):
+        numbers[start:end] += offset  # a segment's own numbers, made the index's
+    return (np.repeat(numbers, per_doc) << _SHIFT) | positions
 
 
 def _read_positions(matcher: Any, docs: list[int], counts: list[int], deltas: list[int]) -> None:

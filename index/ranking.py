@@ -109,13 +109,14 @@ class Postings:
         scorer = searcher.weighting.scorer(searcher, fieldname, text)
         ids: list[int] = []
         weights: list[float] = []
+        starts = []  # where each segment's postings start, and its first document number
         for leaf, offset in searcher.reader().leaf_readers():
             if (fieldname, text) in leaf:
-                start = len(ids)
+                starts.append((len(ids), offset))
                 _read_postings(leaf.postings(fieldname, text), ids, weights)
-                for n in range(start, len(ids)):
-                    ids[n] += offset
         docs = np.array(ids, dtype=np.int32)
+        for (start, offset), (end, _next) in zip(starts, [*starts[1:], (len(ids), 0)], strict=True):
+            docs[start:end] += offset  # a segment's own numbers, made the index's
         tf = np.array(weights, dtype=np.float64)
         live = self._live(searcher, version)
         keep = live[docs]
@@ -140,9 +141,9 @@ class Postings:
             live = np.ones(searcher.doc_count_all(), dtype=np.bool_)
             for leaf, offset in searcher.reader().leaf_readers():
                 if leaf.has_deletions():
-                    for docnum in range(leaf.doc_count_all()):
-                        if leaf.is_deleted(docnum):
-                            live[offset + docnum] = False
+                    # The segment's set of deleted numbers, not a call per document.
+                    deleted = np.fromiter(leaf._perdoc.deleted_docs(), dtype=np.int64)
+                    live[offset + deleted] = False
             return live
 
         result: Mask = self._version_value(version, ("live",), make)
