@@ -67,14 +67,20 @@ def _analysed(analyzer: Any, word: str) -> tuple[str, bool]:
 
 
 def _fragments(
-    text: str, words: frozenset[str], analyzer: Any, expression: re.Pattern[str], fragmenter: Any
+    text: str,
+    words: frozenset[str],
+    known: dict[str, bool],
+    analyzer: Any,
+    expression: re.Pattern[str],
+    fragmenter: Any,
 ) -> Iterator[highlight.Fragment]:
     """Yield what Whoosh's ContextFragmenter yields for the analyzer's tokens of `text`.
 
     Its loop, statement for statement, over the tokenizer's matches: only a matched word
     becomes a Token. Whoosh's step between (merging matched words that touch) changes
     nothing here, as two words found by a tokenizer expression never touch; should two
-    ever do, the caller falls back to Whoosh.
+    ever do, the caller falls back to Whoosh. `known` keeps, for the page, whether each word
+    as written is one of the searched words.
     """
     maxchars, surround, charlimit = fragmenter.maxchars, fragmenter.surround, fragmenter.charlimit
     first = None
@@ -91,8 +97,10 @@ def _fragments(
         tlength = endchar - startchar
         if charlimit and endchar > charlimit:
             break
-        analysed = _analysed(analyzer, match.group(0))[0]
-        matched = analysed in words
+        word = match.group(0)
+        matched = known.get(word)
+        if matched is None:
+            matched = known[word] = _analysed(analyzer, word)[0] in words
         if countdown < 0 and not matched:
             firsts.append(startchar)
             while firsts and endchar - firsts[0] > surround:
@@ -107,6 +115,7 @@ def _fragments(
                 else:
                     first = startchar
                     countdown += surround
+            analysed = _analysed(analyzer, word)[0]
             tks.append(
                 Token(text=analysed, startchar=startchar, endchar=endchar, boost=1.0, matched=True)
             )
@@ -144,6 +153,7 @@ class Page:
         self.analyzer = field.analyzer
         terms = results.query_terms(expand=True, fieldname=FIELD)
         self.words = frozenset(field.from_bytes(term[1]) for term in terms)
+        self.known: dict[str, bool] = {}  # {word as written: whether it is one of self.words}
 
     def highlights(self, hit: Any) -> str:
         """Return what `hit.highlights(FIELD, top=2)` returns, without re-running the analyzer."""
@@ -155,7 +165,9 @@ class Page:
             if type(fragmenter) is not highlight.ContextFragmenter:
                 raise _Unusual("another fragmenter")
             expression = _tokenizer(self.analyzer)
-            fragments = list(_fragments(text, self.words, self.analyzer, expression, fragmenter))
+            fragments = list(
+                _fragments(text, self.words, self.known, self.analyzer, expression, fragmenter)
+            )
             best = highlight.top_fragments(
                 fragments, 2, self.highlighter.scorer, self.highlighter.order, minscore=1
             )
