@@ -1,0 +1,53 @@
+"""Facet and date columns are kept per segment: a new generation reads only its new segments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+
+import index
+from index.reader import Columns, SharedColumns
+from index.storage import live_build, open_build
+from tests.index.conftest import LIBRARY, edition, link
+
+
+def _columns(shared: SharedColumns, folder: Path) -> tuple[Columns, Columns]:
+    """Return the shared columns of the live generation, and the same read whole."""
+    build = live_build(folder)
+    with open_build(build).reader() as reader:
+        return shared.of(build, reader.generation(), reader), Columns.read(reader)
+
+
+def _same(joined: Columns, whole: Columns) -> None:
+    assert np.array_equal(joined.days, whole.days)
+    everything = np.ones(len(whole.days), dtype=np.bool_)
+    for name, facet in whole.facets.items():
+        assert joined.facets[name].names == facet.names
+        assert joined.facets[name].counts(everything) == facet.counts(everything)
+        some = np.arange(len(whole.days)) % 3 == 0
+        assert joined.facets[name].counts(some) == facet.counts(some)
+
+
+def test_an_import_reads_only_the_new_segments_columns(folder: Path) -> None:
+    shared = SharedColumns()
+    joined, whole = _columns(shared, folder)
+    _same(joined, whole)
+    before = dict(shared._segments)
+    added = edition(
+        "added",
+        "A new edition on pricing",
+        dt.date(2026, 3, 1),
+        link("Pricing pages", "How to price", source="Fresh Source", source_slug="fresh-source"),
+        themes=("pricing-new",),
+    )
+    wanted = {doc.slug: doc.content_hash for doc in [*LIBRARY, added]}
+    index.update(folder, wanted, lambda slugs: [doc for doc in [added] if doc.slug in slugs])
+    joined, whole = _columns(shared, folder)
+    _same(joined, whole)
+    assert "fresh-source" in joined.facets["source"].names
+    assert "pricing-new" in joined.facets["theme"].names
+    for key, columns in before.items():  # the older segments' arrays were not read again
+        assert shared._segments[key] is columns
+    assert len(shared._segments) == len(before) + 1
