@@ -1,10 +1,11 @@
 """Rate limits per client, counted by the `limits` library, keyed by IPv4 address or IPv6 /64.
 
 Counters live where PORTAL_RATELIMIT_STORAGE_URI says: `memory://` counts in each worker
-process, `redis://host:6379` in one store every worker and host shares. A view declares its
-limit with `@limit_per_client`, which counts the request (one increment per fixed window)
-before the view runs; a client over the limit gets RateLimited, a 429 with `Retry-After`
-(views/errors.py renders it). A store that is down lets requests through, logged.
+process (ProcessCounters, below), `redis://host:6379` in one store every worker and host
+shares. A view declares its limit with `@limit_per_client`, which counts the request (one
+increment per fixed window) before the view runs; a client over the limit gets RateLimited,
+a 429 with `Retry-After` (views/errors.py renders it). A store that is down lets requests
+through, logged.
 
 Flask-Limiter did this until session 7 (docs/search-speed.md, "Repeated searches"): its
 hooks on every request, its decorator and its bookkeeping cost more than a third of a kept
@@ -17,6 +18,7 @@ import functools
 import ipaddress
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,13 +74,7 @@ class Counters:
 
 def init_app(app: Flask) -> None:
     """Open the app's counters where RATELIMIT_STORAGE_URI says (a new app counts afresh)."""
-    uri = str(app.config["RATELIMIT_STORAGE_URI"])
-    # wrap_exceptions: whatever the store's client raises comes as limits' StorageError.
-    storage = storage_from_string(uri, wrap_exceptions=True)
-    if not isinstance(storage, Storage):
-        raise ValueError(
-            f"RATELIMIT_STORAGE_URI {uri} is an asyncio store: use memory:// or redis://"
-        )
+    storage = _open_storage(str(app.config["RATELIMIT_STORAGE_URI"]))
     app.extensions[_EXTENSION] = Counters(storage, FixedWindowRateLimiter(storage))
     if app.config["ENV"] == "production" and limiter_storage_is_per_process(app):
         log.warning(
@@ -87,6 +83,17 @@ def init_app(app: Flask) -> None:
             "such as redis://host:6379 (see the Deployment section of docs/operations.md)",
             app.config["RATELIMIT_STORAGE_URI"],
         )
+
+
+def _open_storage(uri: str) -> Storage:
+    """Return the store a storage URI names: ProcessCounters for memory://, else limits' own."""
+    if uri.startswith("memory://"):
+        return ProcessCounters()
+    # wrap_exceptions: whatever the store's client raises comes as limits' StorageError.
+    storage = storage_from_string(uri, wrap_exceptions=True)
+    if not isinstance(storage, Storage):
+        raise ValueError(f"RATELIMIT_STORAGE_URI {uri} is an asyncio store: use redis://")
+    return storage
 
 
 def limiter_storage_is_per_process(app: Flask) -> bool:
@@ -132,3 +139,81 @@ def count_request(limit: str, scope: str) -> None:
 def _parsed(limit: str) -> tuple[RateLimitItem, ...]:
     """Return the limits of a setting ("240 per minute", "10/second; 500/hour"), shortest first."""
     return tuple(sorted(parse_many(limit)))
+
+
+class ProcessCounters(Storage):
+    """Counters that expire, in this process's memory: the store of memory://.
+
+    limits' own MemoryStorage drops expired counters from a `threading.Timer` that it starts
+    again, 10 ms later, on the first increment after the last one ran: under load, a new
+    thread every few requests, which cost more than all the rest of the counting. Here a
+    counter read after its window ended counts from zero, and the counters of clients gone
+    quiet are swept out by an increment at most once every SWEEP_SECONDS.
+    """
+
+    SWEEP_SECONDS = 10.0
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self._clock = clock
+        self._counts: dict[str, int] = {}
+        self._expiries: dict[str, float] = {}  # the clock's time each counter ends
+        self._lock = threading.Lock()
+        self._swept_at = clock()
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return ValueError  # nothing here raises a store's error
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        """Add `amount` to a counter, started afresh for `expiry` seconds if it had ended."""
+        now = self._clock()
+        with self._lock:
+            if now - self._swept_at >= self.SWEEP_SECONDS:
+                self._sweep(now)
+            if self._expiries.get(key, 0.0) <= now:
+                self._counts[key] = 0
+                self._expiries[key] = now + expiry
+            self._counts[key] += amount
+            return self._counts[key]
+
+    def get(self, key: str) -> int:
+        """Return a counter's value; 0 once its window has ended."""
+        with self._lock:
+            if self._expiries.get(key, 0.0) <= self._clock():
+                return 0
+            return self._counts[key]
+
+    def get_expiry(self, key: str) -> float:
+        """Return when a counter's window ends (now for a counter that has ended)."""
+        now = self._clock()
+        with self._lock:
+            return max(now, self._expiries.get(key, now))
+
+    def check(self) -> bool:
+        """Return True: memory is always there."""
+        return True
+
+    def reset(self) -> int:
+        """Forget every counter; return how many there were."""
+        with self._lock:
+            count = len(self._counts)
+            self._counts.clear()
+            self._expiries.clear()
+            return count
+
+    def clear(self, key: str) -> None:
+        """Forget one counter."""
+        with self._lock:
+            self._counts.pop(key, None)
+            self._expiries.pop(key, None)
+
+    def __len__(self) -> int:
+        """Return how many counters are kept, ended ones not yet swept out included."""
+        return len(self._counts)
+
+    def _sweep(self, now: float) -> None:
+        ended = [key for key, ends in self._expiries.items() if ends <= now]
+        for key in ended:
+            del self._counts[key], self._expiries[key]
+        self._swept_at = now
