@@ -70,8 +70,8 @@ class _Rendered:
         return zlib.decompress(self.compressed, wbits=_GZIP)
 
     def response(self, gzipped: bool) -> Response:
-        # The headers as a list: werkzeug's `vary.add` and `content_encoding` parse and
-        # write their header again on every response (6 us of a kept answer's 11).
+        # The headers as a list: set through werkzeug's `vary.add` and `content_encoding`,
+        # which parse and write their header again each time, they cost 11 us, not 6.
         headers = [("Content-Type", self.content_type)] if self.content_type else []
         if gzipped:
             headers.append(("Content-Encoding", "gzip"))
