@@ -1,6 +1,6 @@
 """Where a search's time goes in a gunicorn worker: py-spy samples the workers under wrk.
 
-    python bench/profile_search.py [--mode repeated|cold] [--seconds 15] [--workdir bench/out]
+    python bench/profile_search.py [--mode repeated|cold|kept] [--seconds 15] [--workdir bench/out]
 
 Serves the prepared benchmark archive (`make bench` prepares it) under gunicorn.conf.py,
 drives /api/search with wrk (8 connections) and records every worker with `py-spy record`
@@ -8,6 +8,11 @@ drives /api/search with wrk (8 connections) and records every worker with `py-sp
 nearly every answer is kept; `cold`: thousands of distinct searches, each asked once.
 Prints the functions holding the most samples, inclusive and own, and writes the
 collapsed stacks to the workdir (for flamegraph.pl or speedscope). 127.0.0.1 only.
+
+`kept`: no server and no py-spy: the CPU time per kept /api/search answer in this process,
+the Zipf stream's requests handed to the WSGI app directly, beside the minimal Flask page's;
+rounds of the whole stream, median and fastest. It moves far less with the machine's load
+than a rate does; to compare two trees, run it in each, alternating.
 """
 
 from __future__ import annotations
@@ -16,9 +21,14 @@ import argparse
 import collections
 import os
 import shutil
+import statistics
 import subprocess
 import sys
+import time
+from contextlib import closing
 from pathlib import Path
+
+from flask import Flask
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -71,15 +81,62 @@ def summarise(files: list[Path], top: int) -> None:
             print(f"  {100 * n / total:5.1f} %  {frame}")
 
 
+def cpu_per_request(app: Flask, paths: list[str], rounds: int) -> list[float]:
+    """Return the CPU microseconds per request of each round of `paths` through a WSGI app."""
+    from werkzeug.test import EnvironBuilder
+
+    headers = {"Accept-Encoding": "gzip, deflate, br"}  # as wrk_paths.lua sends
+    environs = []
+    for path in paths:
+        base, _, query = path.partition("?")
+        environs.append(EnvironBuilder(base, query_string=query, headers=headers).get_environ())
+
+    def serve_all() -> None:
+        for environ in environs:
+            with closing(app(dict(environ), lambda *_: None)) as body:
+                for _chunk in body:
+                    pass
+
+    serve_all()  # everything made and kept before measuring
+    spent = []
+    for _ in range(rounds):
+        start = time.process_time()
+        serve_all()
+        spent.append(1e6 * (time.process_time() - start) / len(environs))
+    return spent
+
+
+def kept_in_process(env: dict[str, str], rounds: int) -> None:
+    """Print the CPU time per kept /api/search answer and per minimal page, in this process."""
+    os.environ.update(env)
+    from bench.minimal_app import app as minimal
+    from wsgi import app
+
+    _warm, measured = paths("repeated")
+    for name, served, asked in (
+        ("/api/search, kept", app, measured),
+        ("minimal page", minimal, ["/"] * len(measured)),
+    ):
+        spent = cpu_per_request(served, asked, rounds)
+        print(
+            f"{name}: CPU per request {statistics.median(spent):.0f} us (median of {rounds} "
+            f"rounds of {len(asked)}), fastest round {min(spent):.0f} us"
+        )
+
+
 def main() -> None:
     """Serve, load, record, summarise."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--mode", choices=("repeated", "cold"), default="repeated")
+    parser.add_argument("--mode", choices=("repeated", "cold", "kept"), default="repeated")
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--editions", type=int, default=3000)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=10, help="kept: rounds of the stream")
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
+    if args.mode == "kept":
+        kept_in_process(prepare(args.workdir, args.editions), args.rounds)
+        return
     env = os.environ | prepare(args.workdir, args.editions)
     warm, measured = paths(args.mode)
     outputs = []

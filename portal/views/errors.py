@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from portal.db import OUTAGE, database_unavailable, get_session
-from portal.limits import retry_after_seconds
+from portal.limits import RateLimited
 from portal.logs import private_logger
 from portal.queries import archive
 
@@ -33,7 +32,7 @@ def init_app(app: Flask) -> None:
     """Render every HTTP error, and any unexpected exception, as a page of the site."""
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(404, old_address_or_404)
-    app.register_error_handler(RateLimitExceeded, rate_limited)
+    app.register_error_handler(RateLimited, rate_limited)
     # Any other exception: a 503 if it means the database is out of reach (SQLAlchemy's
     # errors, a full pool, or the PostgreSQL driver's own, which is imported only once an
     # engine needs it and so cannot be registered by class), else a 500.
@@ -60,7 +59,7 @@ def old_address_or_404(error: HTTPException) -> ResponseReturnValue:
     return render_error(error)
 
 
-def rate_limited(error: RateLimitExceeded) -> Response:
+def rate_limited(error: RateLimited) -> Response:
     """Answer a client over its rate limit: 429 with Retry-After, JSON under /api/."""
     if request.path.startswith("/api/"):
         response = jsonify(error=MESSAGES[429], status=429)
@@ -68,7 +67,7 @@ def rate_limited(error: RateLimitExceeded) -> Response:
     else:
         page, code = render_error(error)
         response = Response(page, code, mimetype="text/html")
-    response.headers["Retry-After"] = str(retry_after_seconds())
+    response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

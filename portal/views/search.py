@@ -31,7 +31,7 @@ from portal.search import (
     get_search_index,
     highlight_param,
 )
-from portal.views.search_params import BadSearch, parse_search
+from portal.views.search_params import BadSearch, parse_query_string
 
 bp = Blueprint("search", __name__)
 JSON = "application/json"
@@ -45,7 +45,8 @@ def init_app(app: Flask) -> None:
 
 def search_request() -> SearchRequest:
     """Read this request's search parameters, or raise BadSearch naming the bad one."""
-    return parse_search(request.args, current_app.config["SEARCH_RESULTS_PER_PAGE"])
+    page_size = current_app.config["SEARCH_RESULTS_PER_PAGE"]
+    return parse_query_string(request.query_string, page_size)
 
 
 def hit_url(hit: Hit, hl: str = "") -> str:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from flask import Flask
 
 from tests.conftest import ARCHIVE, AppFactory
+from tests.support.redis_server import running_redis
+from tests.support.signup_helpers import free_port
 
 
 @pytest.fixture
@@ -58,3 +62,31 @@ def test_the_default_leaves_room_for_search_as_you_type(make_app: AppFactory) ->
     # One request per letter typed, as instant search would send without its debounce.
     codes = {client.get(f"/api/search?q={typed[:n]}").status_code for n in range(1, len(typed))}
     assert codes <= {200, 400}  # 400: a prefix that is only a common word
+
+
+def test_two_hosts_counting_in_one_redis_share_the_limit(make_app: AppFactory) -> None:
+    with running_redis() as redis_server:
+        settings = {"SEARCH_RATE_LIMIT": "3 per minute", "RATELIMIT_STORAGE_URI": redis_server.url}
+        host_a, host_b = make_app(**settings), make_app(**settings)
+        client = {"REMOTE_ADDR": "192.0.2.9"}
+        codes = [host_a.test_client().get("/api/search?q=x", environ_base=client).status_code]
+        codes += [host_b.test_client().get("/search?q=x", environ_base=client).status_code]
+        codes += [host_a.test_client().get("/search?q=y", environ_base=client).status_code]
+        over = host_b.test_client().get("/api/search?q=z", environ_base=client)
+        # The key Flask-Limiter used before: counts survive a rolling deploy across the change.
+        keys = redis_server.keys("*LIMITER*")
+    assert 429 not in codes and over.status_code == 429, codes
+    assert 1 <= int(over.headers["Retry-After"]) <= 60
+    assert keys == ["LIMITS:LIMITER/192.0.2.9/search/3/1/minute"]
+
+
+def test_a_store_that_is_down_lets_searches_through_with_a_log_line(
+    make_app: AppFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    nothing_listens = f"redis://127.0.0.1:{free_port()}"
+    app = make_app(SEARCH_RATE_LIMIT="1 per minute", RATELIMIT_STORAGE_URI=nothing_listens)
+    client = app.test_client()
+    with caplog.at_level(logging.ERROR, logger="portal.limits"):
+        codes = [client.get(f"/api/search?q=word{n}").status_code for n in range(3)]
+    assert 429 not in codes
+    assert caplog.text.count("rate limit storage unavailable") == 3

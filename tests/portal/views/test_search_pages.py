@@ -158,6 +158,7 @@ def test_a_kept_answer_goes_out_gzipped_to_a_client_that_accepts_it(
         assert gzip.decompress(packed.data) == plain.data
     again = indexed.get(path)
     assert "Content-Encoding" not in again.headers and again.data == plain.data
+    assert again.headers["Vary"] == plain.headers["Vary"] == "Accept-Encoding"
 
 
 def test_a_kept_results_page_follows_the_index(

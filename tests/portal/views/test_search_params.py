@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from werkzeug.wrappers import Request
 
 from portal.search import SearchRequest, Sort
-from portal.views.search_params import MAX_PAGE, BadSearch, parse_search
+from portal.views.search_params import MAX_PAGE, BadSearch, parse_query_string, parse_search
 
 
 @pytest.mark.parametrize(
@@ -49,3 +52,36 @@ def test_the_page_is_checked_before_anything_else() -> None:
     # The cheapest check first: a bad page is named even when other parameters are bad too.
     with pytest.raises(BadSearch, match="page"):
         parse_search({"page": "5000", "sort": "oldest", "year": "x"}, page_size=10)
+
+
+def _outcome(read: Callable[[], SearchRequest]) -> SearchRequest | str:
+    try:
+        return read()
+    except BadSearch as error:
+        return f"BadSearch: {error}"
+
+
+@pytest.mark.parametrize(
+    "query_string",
+    [
+        b"",
+        b"q=platforms",
+        b"q=risk&theme=platforms&year=2021&source=wired&sort=newest&page=3",
+        b"q=a+b%20c&theme=",
+        b"q=caf%C3%A9",
+        "q=café ünïcode".encode(),  # raw UTF-8, as some clients send it
+        b"q=%E9t%E9",  # Latin-1 percent-escapes: not UTF-8, left percent-encoded
+        b"q=%ZZ&q2=%",
+        b"q=first&q=second&page=2&page=9",  # the first value counts, as args.get gives it
+        b"q=x;page=2",  # a semicolon is no separator
+        b"q&page",  # names without values
+        b"page=0",
+        b"q=x&sort=oldest",
+        b"q=x&year=21",
+    ],
+)
+def test_a_raw_query_string_reads_as_werkzeugs_request_args(query_string: bytes) -> None:
+    args = Request({"QUERY_STRING": query_string.decode("latin-1")}).args
+    expected = _outcome(lambda: parse_search(args, page_size=10))
+    assert _outcome(lambda: parse_query_string(query_string, 10)) == expected
+    assert _outcome(lambda: parse_query_string(query_string, 10)) == expected  # kept
