@@ -33,9 +33,11 @@ from whoosh.util.numeric import byte_to_length
 
 from index.phrases import Positions
 
-# Postings kept per process, 12 bytes each: 24 MB when full. The 3,000-edition demo archive
-# has about 1.4 million postings in its six ranked fields.
-MAX_KEPT = 2_000_000
+# Postings kept per process, 12 bytes each: 96 MB when full. The 3,000-edition demo archive
+# has about 1.4 million postings in its six ranked fields (all kept, 17 MB); at 30,000 a
+# budget of 2 million made searches read their common words again and again (cold p50
+# 52 ms; 11 ms with this one, the process at 236 MB instead of 173: docs/search-speed.md).
+MAX_KEPT = 8_000_000
 # Field lengths are stored as one byte each; this turns a byte back into a length. Whoosh's
 # scorer reads a missing length (byte 0) as 1.
 _LENGTHS = np.array([byte_to_length(b) or 1 for b in range(256)], dtype=np.float64)
