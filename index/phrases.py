@@ -26,6 +26,8 @@ import numpy.typing as npt
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.system import _INT_SIZE
 
+from index.blocks import block_ids
+
 # Positions kept per process, 8 bytes each with their documents: 32 MB when full. The
 # body field of the 3,000-edition demo archive holds about 1.9 million.
 MAX_KEPT = 4_000_000
@@ -122,9 +124,9 @@ def _read_positions(matcher: Any, docs: list[int], counts: list[int], deltas: li
             matcher.next()
         return
     while matcher.is_active():
-        matcher._read_ids()
+        ids = block_ids(matcher)
         matcher._read_values()
-        _add_block(matcher._ids, matcher._values, docs, counts, deltas)
+        _add_block(ids, matcher._values, docs, counts, deltas)
         matcher._next_block()
 
 

@@ -31,6 +31,7 @@ from whoosh.columns import NumericColumn
 from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
+from index.blocks import block_ids
 from index.phrases import Positions
 
 # Postings kept per process, 12 bytes each: 96 MB when full. The 3,000-edition demo archive
@@ -198,10 +199,15 @@ def _read_postings(matcher: Any, ids: list[int], weights: list[float]) -> None:
     """Append a leaf's posting list to ids and weights, a block at a time when possible."""
     if isinstance(matcher, W3LeafMatcher):
         while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
+            block = block_ids(matcher)
+            ids.extend(block)
+            stored = matcher._data[1]  # as Whoosh's _read_weights reads it
+            if stored is None:
+                weights.extend([1.0] * len(block))
+            elif isinstance(stored, float):
+                weights.extend([stored] * len(block))
+            else:
+                weights.extend(stored)
             matcher._next_block()
         return
     while matcher.is_active():  # short lists are kept inline, in a ListMatcher
