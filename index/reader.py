@@ -7,6 +7,7 @@ that generation shares: only the Whoosh searcher, which keeps file positions, is
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -193,8 +194,24 @@ class Facet:
 
     def counts(self, matched: npt.NDArray[np.bool_]) -> list[tuple[str, int]]:
         """Return (name, documents among `matched`) for every name with at least one."""
-        totals = np.bincount(self.codes[matched[self.docs]], minlength=len(self.names))
+        per_document = self._per_document
+        if per_document is None:
+            totals = np.bincount(self.codes[matched[self.docs]], minlength=len(self.names))
+        else:  # half the work at 30,000 editions: no (document, name) pairs to pick from
+            chosen = per_document[matched[: len(per_document)]]
+            totals = np.bincount(chosen, minlength=len(self.names) + 1)[: len(self.names)]
         return [(name, int(n)) for name, n in zip(self.names, totals, strict=True) if n]
+
+    @functools.cached_property
+    def _per_document(self) -> npt.NDArray[np.int32] | None:
+        """Each document's name number (one past the last for none), when no document has
+        two names (years, sources); None for a facet like themes."""
+        if len(self.docs) > 1 and bool(np.any(self.docs[1:] == self.docs[:-1])):
+            return None
+        size = int(self.docs.max()) + 1 if len(self.docs) else 0
+        per_document = np.full(size, len(self.names), dtype=np.int32)
+        per_document[self.docs] = self.codes
+        return per_document
 
 
 def column(reader: Any, name: str) -> list[Any]:
