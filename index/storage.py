@@ -37,9 +37,10 @@ POINTER = "current"
 WRITER_TIMEOUT_S = 60.0
 BUILD_PROCESSES = max(1, min(4, os.cpu_count() or 1))
 # What each Whoosh writer keeps of its postings before it sorts them into a run on disk (its
-# estimate; Python holds about 1.4 times as much). At Whoosh's 128 a writer process grew by
-# some 170 MB from about 1,000 editions on; at 32, by about 50 MB, at no measurable cost in
-# time: the postings are merged from runs at the end either way (docs/benchmarks.md).
+# estimate; Python holds about 1.4 times as much). At Whoosh's 128 each writer process grew
+# by some 140 MB, most of it by 1,000 editions; at 32, by about 25 MB. From 3,000 editions on,
+# both sizes merge runs, at the same CPU cost; a 1,000-edition rebuild, which fitted in 128,
+# costs about 7 s more CPU (docs/benchmarks.md, "Import memory").
 WRITER_POOL_MB = 32
 # A segment's files stay separate. Whoosh reads a compound segment through a BytesIO copy of
 # each part, so every searcher held its own copy of the postings (per thread; the figure is
