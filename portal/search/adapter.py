@@ -153,8 +153,10 @@ def update_index(session: Session) -> tuple[list[str], list[str]]:
     try:
         return _update(session, only_if_behind=False)
     except index.IndexUnavailable:
-        rebuild_index(session)
-        return sorted(database_hashes(session)), []
+        pass
+    # Out of the handler: its traceback would keep _update's hashes of every edition alive.
+    rebuild_index(session)
+    return sorted(database_hashes(session)), []
 
 
 def catch_up(session: Session) -> tuple[list[str], list[str]]:
