@@ -18,7 +18,7 @@ from portal.settings import PROJECT_ROOT
 
 def test_the_import_memory_benchmark_runs_and_prints_every_figure() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
-    command = [sys.executable, "bench/import_memory.py", "--counts", "4", "6"]
+    command = [sys.executable, "bench/import_memory.py", "--counts", "4", "6", "--whole"]
     done = subprocess.run(
         command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300
     )
@@ -27,9 +27,10 @@ def test_the_import_memory_benchmark_runs_and_prints_every_figure() -> None:
     assert "(imported: 4 added, 0 updated, 0 unchanged, 0 rejected)" in out, out
     assert "(Search index rebuilt: 6 editions," in out, out
     for size in ("      4 editions", "      6 editions"):
-        for step in ("import", "rebuild"):
+        for step in ("import", "rebuild", "whole"):
             assert f"{size}  {step}" in out, out
-    assert out.count(" MB  all ") == 8, out
+    assert "(Imported: 6 added, 0 updated, 0 unchanged, 0 rejected.)" in out, out
+    assert out.count(" MB  all ") == 12, out  # a line a run and a median, per step and size
     assert "Traceback" not in done.stderr, done.stderr
     # Its folder (demo archives, databases, indexes), named in the rebuild's summary, is gone.
     found = re.search(r" in (\S+)/run-6-\w+/index\.\)", out)
