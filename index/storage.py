@@ -36,6 +36,12 @@ POINTER = "current"
 # before giving up with IndexBusy, instead of Whoosh's immediate LockError.
 WRITER_TIMEOUT_S = 60.0
 BUILD_PROCESSES = max(1, min(4, os.cpu_count() or 1))
+# What each Whoosh writer keeps of its postings before it sorts them into a run on disk (its
+# estimate; Python holds about 1.4 times as much). At Whoosh's 128 each writer process grew
+# by some 140 MB, most of it by 1,000 editions; at 32, by about 25 MB. From 3,000 editions on,
+# both sizes merge runs, at the same CPU cost; a 1,000-edition rebuild, which fitted in 128,
+# costs about 7 s more CPU (docs/benchmarks.md, "Import memory").
+WRITER_POOL_MB = 32
 # A segment's files stay separate. Whoosh reads a compound segment through a BytesIO copy of
 # each part, so every searcher held its own copy of the postings (per thread; the figure is
 # in docs/benchmarks.md); separate files are read from the shared page cache instead.
@@ -167,7 +173,7 @@ def _fill(build: Path, editions: Iterable[EditionDocument], progress: Callable[[
     # rebuild of 3,000 editions takes about a third of the single-process time.
     with ix.writer(
         procs=BUILD_PROCESSES,
-        limitmb=128,
+        limitmb=WRITER_POOL_MB,
         multisegment=BUILD_PROCESSES > 1,
         compound=COMPOUND_SEGMENTS,
     ) as writer:
@@ -245,7 +251,9 @@ def _apply(
         changed = sorted(slug for slug, digest in wanted.items() if have.get(slug) != digest)
         removed = sorted(set(have) - set(wanted))
         if changed or removed:
-            with ix.writer(timeout=WRITER_TIMEOUT_S, compound=COMPOUND_SEGMENTS) as writer:
+            with ix.writer(
+                timeout=WRITER_TIMEOUT_S, limitmb=WRITER_POOL_MB, compound=COMPOUND_SEGMENTS
+            ) as writer:
                 for slug in changed + removed:
                     writer.delete_by_term("edition", slug)
                 for edition in load(changed):

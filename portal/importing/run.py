@@ -1,5 +1,9 @@
 """An import run: validate every file first, then write each good one in its own transaction,
-then bring the search index up to date through the search adapter."""
+then bring the search index up to date through the search adapter.
+
+What passed the checks waits in an EditionSpool (pickled, on disk when large), not in a list,
+and the writes hold no edition after its transaction: memory does not grow with the archive.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,10 @@ from portal import revision, search
 from portal.db import get_session, write_transaction
 from portal.editions.catalogue import ThemeEntry
 from portal.editions.checks import check_edition
-from portal.editions.records import DocumentOutcome, ParsedEdition, Problem
+from portal.editions.records import DocumentOutcome, Origin, ParsedEdition, Problem
 from portal.editions.store import EditionWriter, Outcome, SlugTaken, sync_themes
 from portal.importing.files import collect_documents, read_edition_document
+from portal.importing.spool import EditionSpool
 
 Progress = Callable[[int], None]
 
@@ -99,7 +104,7 @@ def validate_files(
     progress: Progress,
     *,
     strict: bool = False,
-) -> tuple[list[ParsedEdition], ImportReport]:
+) -> tuple[EditionSpool, ImportReport]:
     """Parse and check every file, writing nothing; return the good editions and a report.
 
     A feed or export is a batch: a bad item is rejected with its reason, the others go on.
@@ -118,18 +123,21 @@ def _read_all(
 
 def validate_documents(
     outcomes: Iterable[DocumentOutcome], theme_slugs: set[str], *, strict: bool = False
-) -> tuple[list[ParsedEdition], ImportReport]:
+) -> tuple[EditionSpool, ImportReport]:
     """Check parse outcomes (of files, or of a fetched feed); write nothing."""
     report = ImportReport()
-    good: list[ParsedEdition] = []
-    seen: dict[str, ParsedEdition] = {}
+    good = EditionSpool()
+    # The first file of each slug and its origin: enough to tell a second form of one post.
+    seen: dict[str, tuple[Path, Origin]] = {}
     for outcome in outcomes:
         _take(outcome, report)
         for parsed in outcome.editions:
             problems = check_edition(parsed, theme_slugs) + _strict(parsed, strict)
-            first = seen.setdefault(parsed.record.slug, parsed)
-            if first is not parsed and not same_post(first, parsed):
-                message = f"slug '{parsed.record.slug}' is also used by {first.path}"
+            first = seen.get(parsed.record.slug)
+            if first is None:
+                seen[parsed.record.slug] = (parsed.path, parsed.origin)
+            elif not same_post(first[1], parsed.origin):
+                message = f"slug '{parsed.record.slug}' is also used by {first[0]}"
                 problems.append(Problem(parsed.path, 1, message))
             if problems:
                 report.reject(problems)
@@ -160,9 +168,8 @@ def _strict(parsed: ParsedEdition, strict: bool) -> list[Problem]:
     return [Problem(parsed.path, None, f"{_where(parsed)}{w} (--strict)") for w in parsed.warnings]
 
 
-def same_post(first: ParsedEdition, second: ParsedEdition) -> bool:
-    """Return whether two parsed editions are forms of one post (their origins agree)."""
-    a, b = first.origin, second.origin
+def same_post(a: Origin, b: Origin) -> bool:
+    """Return whether two editions' origins agree, so that they are forms of one post."""
     if not (a.guid or a.permalink) and not (b.guid or b.permalink):
         return False
     return all(
@@ -185,7 +192,7 @@ def import_paths(
         good, report = validate_files(files, slugs, date, bar.update, strict=strict)
     report.missing = missing
     report.skipped[:0] = passed_over
-    with stages("Importing", length=len(good)) as bar:
+    with good, stages("Importing", length=len(good)) as bar:
         write_editions(good, catalogue, report, bar.update)
     return reindex(report)
 
@@ -197,7 +204,8 @@ def import_files(
 ) -> ImportReport:
     """Check and write edition files, leaving the index alone (for benchmarks and tests)."""
     good, report = validate_files(files, {t.slug for t in catalogue}, date, lambda _n: None)
-    write_editions(good, catalogue, report)
+    with good:
+        write_editions(good, catalogue, report)
     return report
 
 
@@ -206,7 +214,8 @@ def import_documents(
 ) -> ImportReport:
     """Check, store and re-index parse outcomes (of a fetched feed, or parsed by the caller)."""
     good, report = validate_documents(outcomes, {t.slug for t in catalogue}, strict=strict)
-    write_editions(good, catalogue, report)
+    with good:
+        write_editions(good, catalogue, report)
     return reindex(report)
 
 

@@ -58,6 +58,8 @@ __all__ = [
 
 BATCH = 200
 _NAMES = "portal.search.names"
+# An edition's themes, links and the links' themes, loaded with it in a few queries a batch.
+WITH_LINKS = (selectinload(Edition.themes), selectinload(Edition.links).selectinload(Link.themes))
 
 
 def index_folder(app: Flask | None = None) -> Path:
@@ -111,11 +113,28 @@ def _link_document(link: Link) -> index.LinkDocument:
 
 def edition_documents(session: Session, slugs: list[str]) -> Iterator[index.EditionDocument]:
     """Yield the index documents of these editions, loading them in batches."""
-    options = (selectinload(Edition.themes), selectinload(Edition.links).selectinload(Link.themes))
     for start in range(0, len(slugs), BATCH):
         batch = slugs[start : start + BATCH]
-        query = select(Edition).where(Edition.slug.in_(batch)).options(*options)
+        query = select(Edition).where(Edition.slug.in_(batch)).options(*WITH_LINKS)
         yield from (_document(edition) for edition in session.scalars(query))
+
+
+def all_edition_documents(session: Session) -> Iterator[index.EditionDocument]:
+    """Yield every edition's index documents in slug order, loading BATCH editions at a time.
+
+    Each batch starts after the last slug of the one before (no list of every slug, no cursor
+    held open between batches), so a rebuild holds one batch whatever the archive's size.
+    """
+    last: str | None = None
+    while True:
+        query = select(Edition).order_by(Edition.slug).limit(BATCH).options(*WITH_LINKS)
+        if last is not None:
+            query = query.where(Edition.slug > last)
+        editions = session.scalars(query).all()
+        yield from (_document(edition) for edition in editions)
+        if len(editions) < BATCH:
+            return
+        last = editions[-1].slug
 
 
 def database_hashes(session: Session) -> dict[str, str]:
@@ -126,8 +145,7 @@ def database_hashes(session: Session) -> dict[str, str]:
 def rebuild_index(session: Session, progress: Callable[[int], None] = lambda _n: None) -> int:
     """Build the whole index from the database beside the live one and swap it in."""
     number = revision.current(session)  # first: what is read next is at least this new
-    slugs = sorted(database_hashes(session))
-    documents = edition_documents(session, slugs)
+    documents = all_edition_documents(session)
     return index.rebuild(index_folder(), documents, progress, revision=number)
 
 
@@ -136,8 +154,10 @@ def update_index(session: Session) -> tuple[list[str], list[str]]:
     try:
         return _update(session, only_if_behind=False)
     except index.IndexUnavailable:
-        rebuild_index(session)
-        return sorted(database_hashes(session)), []
+        pass
+    # Out of the handler: its traceback would keep _update's hashes of every edition alive.
+    rebuild_index(session)
+    return sorted(database_hashes(session)), []
 
 
 def catch_up(session: Session) -> tuple[list[str], list[str]]:
