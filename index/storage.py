@@ -42,6 +42,10 @@ BUILD_PROCESSES = max(1, min(4, os.cpu_count() or 1))
 # both sizes merge runs, at the same CPU cost; a 1,000-edition rebuild, which fitted in 128,
 # costs about 7 s more CPU (docs/benchmarks.md, "Import memory").
 WRITER_POOL_MB = 32
+# An update writes what one import changed, usually a few editions, sorted in memory at
+# Whoosh's default as before, so imports keep their speed; a bulk import into a host without
+# an index goes through a rebuild instead.
+UPDATE_POOL_MB = 128
 # A segment's files stay separate. Whoosh reads a compound segment through a BytesIO copy of
 # each part, so every searcher held its own copy of the postings (per thread; the figure is
 # in docs/benchmarks.md); separate files are read from the shared page cache instead.
@@ -252,7 +256,7 @@ def _apply(
         removed = sorted(set(have) - set(wanted))
         if changed or removed:
             with ix.writer(
-                timeout=WRITER_TIMEOUT_S, limitmb=WRITER_POOL_MB, compound=COMPOUND_SEGMENTS
+                timeout=WRITER_TIMEOUT_S, limitmb=UPDATE_POOL_MB, compound=COMPOUND_SEGMENTS
             ) as writer:
                 for slug in changed + removed:
                     writer.delete_by_term("edition", slug)
