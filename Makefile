@@ -10,7 +10,7 @@ export PORT
 # The fast part of the suite: no browser, SQLite only (`make test-fast`, CI's pass on 3.13).
 FAST_TESTS := --ignore=tests/browser -m "not postgresql"
 
-.PHONY: run test install install-test chromium postgresql wrk nginx redis lint check-types pytest test-fast serve prepare clean bench bench-30000 bench-load bench-import bench-send audit
+.PHONY: run test install install-test chromium postgresql wrk nginx redis lint check-types pytest test-fast serve prepare clean bench bench-30000 bench-load bench-import bench-import-memory bench-send audit
 
 ## make run: install, migrate, import the bundled archive, serve on 127.0.0.1:$(PORT).
 # Links in emails and feeds point at the port served, unless PORTAL_BASE_URL is set.
@@ -145,6 +145,10 @@ audit: install-test
 ## make bench-import: a WXR export of 500 demo editions imported against the same editions as Markdown (prints figures, asserts nothing).
 bench-import: install-test
 	$(BIN)/python bench/wxr_import.py
+
+## make bench-import-memory: the database import and the index rebuild at 1,000 and 3,000 demo editions, time, CPU and peak memory (prints figures, asserts nothing).
+bench-import-memory: install-test
+	$(BIN)/python bench/import_memory.py --counts 1000 3000
 
 ## make bench-send: `flask newsletter send` to 20,000 subscribers on SQLite and PostgreSQL against a bare smtplib loop (prints figures, asserts nothing).
 bench-send: install-test postgresql
