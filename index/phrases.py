@@ -8,9 +8,9 @@ kept (`Positions`, bounded); a phrase is then words at positions p, p + 1, ... i
 document, found with a few array operations over the documents that hold every word.
 
 Which documents match comes from here; the score, as Whoosh gives it, is the sum of the
-words' scores in the field times the phrase's boost (index/ranking.py). The block reader
-uses Whoosh's posting internals (`_read_ids`, `_read_values`, `_next_block`), as
-index/ranking.py does; `tests/index/test_ranking.py` compares phrases with Whoosh's.
+words' scores in the field times the phrase's boost (index/ranking.py). Blocks are read
+through Whoosh's posting internals (`_read_values` here, index/blocks.py for the rest);
+`tests/index/test_ranking.py` compares phrases with Whoosh's.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy.typing as npt
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.system import _INT_SIZE
 
-from index.blocks import block_ids
+from index.blocks import block_ids, index_numbers, segment_postings
 
 # Positions kept per process, 8 bytes each with their documents: 32 MB when full. The
 # body field of the 3,000-edition demo archive holds about 1.9 million.
@@ -99,10 +99,9 @@ def _read(searcher: Any, fieldname: str, word: str) -> Keys:
     counts: list[int] = []
     deltas: list[int] = []
     starts = []  # where each segment's documents start, and its first document number
-    for leaf, offset in searcher.reader().leaf_readers():
-        if (fieldname, text) in leaf:
-            starts.append((len(docs), offset))
-            _read_positions(leaf.postings(fieldname, text), docs, counts, deltas)
+    for matcher, offset in segment_postings(searcher, fieldname, text):
+        starts.append((len(docs), offset))
+        _read_positions(matcher, docs, counts, deltas)
     if not docs:
         return np.zeros(0, dtype=np.int64)
     per_doc = np.array(counts, dtype=np.int64)
@@ -110,9 +109,7 @@ def _read(searcher: Any, fieldname: str, word: str) -> Keys:
     positions = np.cumsum(np.array(deltas, dtype=np.int64))
     firsts = np.cumsum(per_doc) - per_doc
     positions -= np.repeat(positions[firsts] - np.array(deltas, dtype=np.int64)[firsts], per_doc)
-    numbers = np.array(docs, dtype=np.int64)
-    for (start, offset), (end, _next) in zip(starts, [*starts[1:], (len(docs), 0)], strict=True):
-        numbers[start:end] += offset  # a segment's own numbers, made the index's
+    numbers = index_numbers(docs, starts, np.int64)
     return (np.repeat(numbers, per_doc) << _SHIFT) | positions
 
 

@@ -12,7 +12,7 @@ Anything else (phrases, a boost on a group, an Or with a coordination scale, ano
 model) raises Unsupported and goes through Whoosh. `tests/index/test_ranking.py` checks
 that both give the same documents and scores.
 
-The block reader below uses Whoosh's posting-block internals (`_read_ids`, `_next_block`),
+Posting lists are read a block at a time through Whoosh's internals (index/blocks.py),
 stable in the pinned whoosh-reloaded 2.7.5; a change there fails that test.
 """
 
@@ -26,12 +26,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
-from whoosh.columns import NumericColumn
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
-from index.blocks import block_ids
+from index.blocks import byte_column, index_numbers, read_postings, segment_postings
 from index.phrases import Positions
 
 # Postings kept per process, 12 bytes each: 96 MB when full. The 3,000-edition demo archive
@@ -113,13 +112,10 @@ class Postings:
         ids: list[int] = []
         weights: list[float] = []
         starts = []  # where each segment's postings start, and its first document number
-        for leaf, offset in searcher.reader().leaf_readers():
-            if (fieldname, text) in leaf:
-                starts.append((len(ids), offset))
-                _read_postings(leaf.postings(fieldname, text), ids, weights)
-        docs = np.array(ids, dtype=np.int32)
-        for (start, offset), (end, _next) in zip(starts, [*starts[1:], (len(ids), 0)], strict=True):
-            docs[start:end] += offset  # a segment's own numbers, made the index's
+        for matcher, offset in segment_postings(searcher, fieldname, text):
+            starts.append((len(ids), offset))
+            read_postings(matcher, ids, weights)
+        docs = index_numbers(ids, starts, np.int32)
         tf = np.array(weights, dtype=np.float64)
         live = self._live(searcher, version)
         keep = live[docs]
@@ -165,7 +161,7 @@ class Postings:
                 if column is None:
                     parts.append(np.zeros(count, dtype=np.uint8))
                 else:
-                    parts.append(_byte_column(column, count))
+                    parts.append(byte_column(column, count))
             return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint8)
 
         result: npt.NDArray[np.uint8] = self._version_value(version, ("length", fieldname), make)
@@ -181,39 +177,6 @@ class Postings:
             with self._lock:
                 self._per_version[(*version, *name)] = value
         return value
-
-
-def _byte_column(column: Any, count: int) -> npt.NDArray[np.uint8]:
-    """Return a one-byte numeric column's values: read in one piece from its file (a million
-    documents in a few milliseconds; a value at a time, it took half a second at 30,000
-    editions), or a value at a time from any other column."""
-    if type(column) is NumericColumn.Reader and column._typecode == "B" and not column._default:
-        values = np.zeros(count, dtype=np.uint8)
-        stored = min(column._count, count)  # documents past the last value written have 0
-        values[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), np.uint8)
-        return values
-    return np.fromiter(iter(column), dtype=np.uint8, count=count)
-
-
-def _read_postings(matcher: Any, ids: list[int], weights: list[float]) -> None:
-    """Append a leaf's posting list to ids and weights, a block at a time when possible."""
-    if isinstance(matcher, W3LeafMatcher):
-        while matcher.is_active():
-            block = block_ids(matcher)
-            ids.extend(block)
-            stored = matcher._data[1]  # as Whoosh's _read_weights reads it
-            if stored is None:
-                weights.extend([1.0] * len(block))
-            elif isinstance(stored, float):
-                weights.extend([stored] * len(block))
-            else:
-                weights.extend(stored)
-            matcher._next_block()
-        return
-    while matcher.is_active():  # short lists are kept inline, in a ListMatcher
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
 
 
 class _Evaluation:
