@@ -17,24 +17,18 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from itertools import chain
-from pickle import loads
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.system import _INT_SIZE
 
-from index.blocks import block_ids, index_numbers, segment_postings
+from index.flat import segment_lists
 
 # Positions kept per process, 8 bytes each with their documents: 32 MB when full. The
 # body field of the 3,000-edition demo archive holds about 1.9 million.
 MAX_KEPT = 4_000_000
 # A document number and a position in one integer: positions of one document sort together.
 _SHIFT = 32
-# Where a Positions value's pickled list starts: after the count and the pickle's header.
-_BODY = _INT_SIZE + 2
 
 Keys = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -93,54 +87,8 @@ class Positions:
 
 def _read(searcher: Any, fieldname: str, word: str) -> Keys:
     """Read a word's positions in a field from every segment, as sorted keys."""
-    field = searcher.schema[fieldname]
-    text = field.to_bytes(word)
-    docs: list[int] = []
-    counts: list[int] = []
-    deltas: list[int] = []
-    starts = []  # where each segment's documents start, and its first document number
-    for matcher, offset in segment_postings(searcher, fieldname, text):
-        starts.append((len(docs), offset))
-        _read_positions(matcher, docs, counts, deltas)
-    if not docs:
-        return np.zeros(0, dtype=np.int64)
-    per_doc = np.array(counts, dtype=np.int64)
-    # Positions are stored as gaps from the previous one in the same document.
-    positions = np.cumsum(np.array(deltas, dtype=np.int64))
-    firsts = np.cumsum(per_doc) - per_doc
-    positions -= np.repeat(positions[firsts] - np.array(deltas, dtype=np.int64)[firsts], per_doc)
-    numbers = index_numbers(docs, starts, np.int64)
-    return (np.repeat(numbers, per_doc) << _SHIFT) | positions
-
-
-def _read_positions(matcher: Any, docs: list[int], counts: list[int], deltas: list[int]) -> None:
-    """Append a leaf's documents, their number of positions and the position gaps."""
-    if not isinstance(matcher, W3LeafMatcher):  # short lists are kept inline, in a ListMatcher
-        while matcher.is_active():
-            _add_block([matcher.id()], [matcher.value()], docs, counts, deltas)
-            matcher.next()
-        return
-    while matcher.is_active():
-        ids = block_ids(matcher)
-        matcher._read_values()
-        _add_block(ids, matcher._values, docs, counts, deltas)
-        matcher._next_block()
-
-
-def _add_block(
-    ids: Any, values: Any, docs: list[int], counts: list[int], deltas: list[int]
-) -> None:
-    """Decode a block of Whoosh's Positions values with one `pickle.loads`.
-
-    Each value is a 4-byte count, then a pickled list of position gaps (protocol 2: a
-    2-byte header, the list, and a STOP that Whoosh may have dropped). The lists, their
-    headers and STOPs cut off, are put one after another inside a pickled list of lists.
-    """
-    lists = loads(
-        b"\x80\x02("
-        + b"".join([v[_BODY:-1] if v[-1:] == b"." else v[_BODY:] for v in values])
-        + b"l."
-    )
-    docs.extend(ids)
-    counts.extend(map(len, lists))
-    deltas.extend(chain.from_iterable(lists))
+    keys = [
+        (np.repeat(found.docs.astype(np.int64) + offset, found.counts) << _SHIFT) | found.positions
+        for found, offset in segment_lists(searcher, fieldname, word, with_positions=True)
+    ]
+    return np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)

@@ -30,7 +30,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
-from index.blocks import byte_column, index_numbers, read_postings, segment_postings
+from index.blocks import byte_column
+from index.flat import segment_lists
 from index.phrases import Positions
 
 # Postings kept per process, 12 bytes each: 96 MB when full. The 3,000-edition demo archive
@@ -109,14 +110,9 @@ class Postings:
         if (fieldname, text) not in searcher.reader():
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
         scorer = searcher.weighting.scorer(searcher, fieldname, text)
-        ids: list[int] = []
-        weights: list[float] = []
-        starts = []  # where each segment's postings start, and its first document number
-        for matcher, offset in segment_postings(searcher, fieldname, text):
-            starts.append((len(ids), offset))
-            read_postings(matcher, ids, weights)
-        docs = index_numbers(ids, starts, np.int32)
-        tf = np.array(weights, dtype=np.float64)
+        lists = list(segment_lists(searcher, fieldname, text))
+        docs = np.concatenate([found.docs + offset for found, offset in lists], dtype=np.int32)
+        tf = np.concatenate([found.weights for found, _offset in lists], dtype=np.float64)
         live = self._live(searcher, version)
         keep = live[docs]
         docs, tf = docs[keep], tf[keep]

@@ -28,6 +28,7 @@ from whoosh.index import FileIndex
 from whoosh.query import Term
 
 from index.documents import EditionDocument, whoosh_documents
+from index.flat import write_missing
 from index.meta import build_revision, schema_version, write_meta
 from index.schema import SCHEMA_VERSION, build_schema
 
@@ -186,6 +187,7 @@ def _fill(build: Path, editions: Iterable[EditionDocument], progress: Callable[[
                 writer.add_document(**document)
                 count += 1
             progress(1)
+    write_missing(ix)
     ix.close()
     return count
 
@@ -263,6 +265,7 @@ def _apply(
                 for edition in load(changed):
                     for document in whoosh_documents(edition):
                         writer.add_document(**document)
+            write_missing(ix)
     finally:
         ix.close()
     return changed, removed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from whoosh import index as whoosh_index
 
 import index
 from index.counting import TermDocs
+from index.flat import SUFFIX
 from index.query import make_parsers, parse
 from index.ranking import Postings, Unsupported
 from index.schema import build_schema
@@ -90,10 +92,14 @@ def compare(folder: Path, text: str) -> None:
                     assert ours[docnum] == pytest.approx(scores[docnum], rel=1e-12), (text, docnum)
 
 
-@pytest.fixture
-def many(tmp_path: Path) -> Path:
+@pytest.fixture(params=["flat arrays", "whoosh blocks"])
+def many(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """The index, read from its flat arrays (index/flat.py) or, without them, Whoosh's blocks."""
     target = tmp_path / "many"
     index.rebuild(target, [*LIBRARY, *MANY])
+    if request.param == "whoosh blocks":
+        for arrays in live_build(target).glob(f"*{SUFFIX}"):
+            shutil.rmtree(arrays)
     return target
 
 
