@@ -31,6 +31,7 @@ MAX_KEPT = 4_000_000
 _SHIFT = 32
 
 Keys = npt.NDArray[np.int64]
+Docs = npt.NDArray[np.int32]
 Mask = npt.NDArray[np.bool_]
 
 
@@ -44,25 +45,22 @@ class Positions:
         self._lock = threading.Lock()
 
     def in_a_row(
-        self,
-        searcher: Any,
-        version: tuple[Any, ...],
-        fieldname: str,
-        words: list[str],
-        candidates: Mask,
-    ) -> Mask:
-        """Return which candidates (documents holding every word) hold the words in a row."""
+        self, searcher: Any, version: tuple[Any, ...], fieldname: str, words: list[str], docs: Docs
+    ) -> Docs:
+        """Return which of `docs` (ascending, each holding every word) hold the words in a row."""
+        candidates = np.zeros(searcher.doc_count_all(), dtype=np.bool_)
+        candidates[docs] = True
         starts: Keys | None = None
         for offset, word in enumerate(words):
             keys = self.keys(searcher, version, fieldname, word)
             keys = keys[candidates[keys >> _SHIFT]]  # deleted documents are no candidates
-            starts = keys - offset if starts is None else starts[np.isin(starts, keys - offset)]
+            starts = keys - offset if starts is None else starts[in_sorted(starts, keys - offset)]
             if not len(starts):
                 break
-        found = np.zeros(len(candidates), dtype=np.bool_)
-        if starts is not None:
-            found[starts >> _SHIFT] = True
-        return found
+        if starts is None:
+            return docs
+        found = (starts >> _SHIFT).astype(docs.dtype)  # ascending, a document once per start
+        return found[np.concatenate(([True], found[1:] != found[:-1]))] if len(found) else found
 
     def keys(self, searcher: Any, version: tuple[Any, ...], fieldname: str, word: str) -> Keys:
         """Return document << 32 | position for every position of a word in a field."""
@@ -83,6 +81,16 @@ class Positions:
                 _key, dropped = self._kept.popitem(last=False)
                 self._size -= len(dropped)
         return found
+
+
+def in_sorted(values: Any, ascending: Any) -> Mask:
+    """Return which of `values` are in the ascending array `ascending` (binary searches: no
+    sort, unlike np.isin)."""
+    if not len(ascending):
+        return np.zeros(len(values), dtype=np.bool_)
+    where = np.minimum(np.searchsorted(ascending, values), len(ascending) - 1)
+    found: Mask = ascending[where] == values
+    return found
 
 
 def _read(searcher: Any, fieldname: str, word: str) -> Keys:
