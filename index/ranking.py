@@ -33,7 +33,7 @@ from whoosh.util.numeric import byte_to_length
 
 from index.blocks import byte_column
 from index.flat import segment_lists
-from index.phrases import Positions, in_sorted
+from index.phrases import in_a_row, in_sorted
 
 # Postings kept per process, 12 bytes each: 96 MB when full. The 3,000-edition demo archive
 # has about 1.4 million postings in its six ranked fields (all kept, 17 MB); at 30,000 a
@@ -70,8 +70,6 @@ class Postings:
         self._size = 0
         self._per_version: dict[tuple[Any, ...], Any] = {}
         self._lock = threading.Lock()
-        # Word positions, for phrases: read only for them, kept on the same terms.
-        self.positions = Positions()
 
     def matches(self, searcher: Any, version: tuple[Any, ...], query: wq.Query) -> Matches:
         """Return the documents matching `query` and their scores, or raise Unsupported."""
@@ -226,9 +224,7 @@ class _Evaluation:
         terms = [self.postings.term(self.searcher, self.version, fieldname, w) for w in words]
         docs = functools.reduce(_common, [term_docs for term_docs, _scores in terms])
         if len(words) > 1 and len(docs):
-            docs = self.postings.positions.in_a_row(
-                self.searcher, self.version, fieldname, words, docs
-            )
+            docs = in_a_row(self.searcher, fieldname, words, docs)
         scores = _binary_sum([s[np.searchsorted(d, docs)] for d, s in terms])
         found = self._empty()
         found.mask[docs] = True

@@ -123,7 +123,7 @@ def test_several_segments_with_deleted_documents(many: Path) -> None:
         compare(many, text)
 
 
-# Quoted phrases come from cached word positions (index/phrases.py): two words, three and
+# Quoted phrases come from word positions (index/phrases.py): two words, three and
 # four, a word repeated, a stop word inside, a phrase beside words, in OR and NOT, in a
 # field, and one whose words are all there, each next to another, but never all in a row.
 PHRASES = [
@@ -172,18 +172,6 @@ def test_a_phrase_in_a_field_without_positions_is_left_to_whoosh(folder: Path) -
     query = parse(make_parsers(build_schema()), 'theme:"platforms risk" stripe').query
     with ix.searcher() as searcher, pytest.raises(Unsupported):
         Postings().matches(searcher, ("v",), query)
-
-
-def test_the_positions_budget_is_kept(many: Path) -> None:
-    ix = whoosh_index.open_dir(str(live_build(many)))
-    postings = Postings()
-    postings.positions.max_kept = 50
-    query = parse(make_parsers(build_schema()), '"scaling platform" OR "market team"').query
-    unbounded = Postings()
-    with ix.searcher() as searcher:
-        postings.matches(searcher, ("v",), query)
-        unbounded.matches(searcher, ("v",), query)
-    assert postings.positions._size <= 50 < unbounded.positions._size
 
 
 def test_the_budget_is_kept(many: Path) -> None:
