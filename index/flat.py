@@ -27,10 +27,12 @@ import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
+from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
 from index.blocks import TermList, read_list
@@ -136,19 +138,32 @@ def segment_folder(leaf: Any) -> Path:
     return Path(storage.folder) / f"{leaf.segment().segment_id()}{SUFFIX}"
 
 
-def write_missing(ix: Any) -> None:
-    """Write the flat arrays of every segment of the index that has none, and remove those
-    of segments the index no longer has (merged away). The caller holds the write lock."""
+def write_missing(ix: Any, processes: int = 1) -> None:
+    """Write the flat arrays of every segment of the index that has none (up to `processes`
+    segments at a time), and remove those of segments the index no longer has (merged away).
+    The caller holds the write lock."""
     folder = Path(ix.storage.folder)
     with ix.reader() as reader:
         leaves = [leaf for leaf, _ in reader.leaf_readers() if isinstance(leaf, SegmentReader)]
-        wanted = {segment_folder(leaf) for leaf in leaves}
-        for leaf in leaves:
-            if not segment_folder(leaf).is_dir():
-                _write(leaf, segment_folder(leaf))
+        wanted = {segment_folder(leaf): leaf.segment().segment_id() for leaf in leaves}
+    missing = [segment for target, segment in wanted.items() if not target.is_dir()]
+    if processes > 1 and len(missing) > 1:
+        with ProcessPoolExecutor(min(processes, len(missing))) as pool:
+            list(pool.map(_write_segment, [folder] * len(missing), missing))
+    else:
+        for segment in missing:
+            _write_segment(folder, segment)
     for old in folder.glob(f"*{SUFFIX}*"):  # with the leftovers of a writer that was killed
         if old not in wanted:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_segment(folder: Path, segment_id: str) -> None:
+    """Write one segment's arrays (in a process of its own, when several are missing)."""
+    with whoosh_index.open_dir(str(folder)).reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            if isinstance(leaf, SegmentReader) and leaf.segment().segment_id() == segment_id:
+                _write(leaf, segment_folder(leaf))
 
 
 def _write(leaf: Any, target: Path) -> None:

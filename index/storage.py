@@ -187,7 +187,7 @@ def _fill(build: Path, editions: Iterable[EditionDocument], progress: Callable[[
                 writer.add_document(**document)
                 count += 1
             progress(1)
-    write_missing(ix)
+    write_missing(ix, BUILD_PROCESSES)
     ix.close()
     return count
 
