@@ -265,7 +265,9 @@ def _apply(
                 for edition in load(changed):
                     for document in whoosh_documents(edition):
                         writer.add_document(**document)
-            write_missing(ix)
+        # Also with nothing to change: `flask index update` after an upgrade writes the
+        # arrays a build from before index/flat.py lacks.
+        write_missing(ix)
     finally:
         ix.close()
     return changed, removed

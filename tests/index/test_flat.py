@@ -158,3 +158,13 @@ def test_a_writer_killed_half_way_leaves_nothing_behind(built: Path) -> None:
     index.update(built, {d.slug: d.content_hash for d in LIBRARY}, lambda slugs: [])
     assert not leftover.exists()
     assert flat_folders(built) == segment_folders(built)
+
+
+def test_an_update_with_nothing_to_change_writes_what_an_older_build_lacks(built: Path) -> None:
+    remove_arrays(built)  # a build written before index/flat.py
+    docs = [*LIBRARY, *MORE]
+    assert index.update(built, {d.slug: d.content_hash for d in docs}, lambda slugs: []) == (
+        [],
+        [],
+    )
+    assert flat_folders(built) == segment_folders(built)
