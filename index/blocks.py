@@ -85,11 +85,19 @@ class TermList:
     positions: npt.NDArray[np.int32]
 
 
-def read_list(leaf: Any, fieldname: str, text: bytes | str, with_positions: bool) -> TermList:
+def read_list(
+    leaf: Any, fieldname: str, text: bytes | str, with_positions: bool, info: Any = None
+) -> TermList:
     """Read a term's postings in a segment from Whoosh's blocks (or its term file, where
-    Whoosh keeps a list of one); positions only `with_positions` (and if the field has them)."""
+    Whoosh keeps a list of one); positions only `with_positions` (and if the field has them).
+    `info`, the term's W3TermInfo when the caller has it, saves looking it up again."""
     text = leaf.schema[fieldname].to_bytes(text) if isinstance(text, str) else text
-    matcher = leaf._terms.matcher(fieldname, text, leaf.schema[fieldname].format)
+    field_format = leaf.schema[fieldname].format
+    terms = leaf._terms
+    if info is None:
+        matcher = terms.matcher(fieldname, text, field_format)
+    else:
+        matcher = terms._codec.postings_reader(terms._postfile, info, field_format)
     with_positions = with_positions and has_positions(leaf.schema[fieldname])
     docs: list[int] = []
     weights: list[float] = []

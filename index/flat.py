@@ -29,7 +29,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 from whoosh import index as whoosh_index
@@ -172,45 +172,74 @@ def _write(leaf: Any, target: Path) -> None:
     shutil.rmtree(temporary, ignore_errors=True)
     temporary.mkdir()
     try:
-        files: dict[str, BinaryIO] = {
-            name: (temporary / f"{name}.{_suffix(t)}").open("wb") for name, t in _FILES.items()
-        }
-        try:
+        with _Files(temporary) as files:
             _write_lists(leaf, files)
-        finally:
-            for file in files.values():
-                file.close()
         os.replace(temporary, target)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
 
 
-def _write_lists(leaf: Any, files: dict[str, BinaryIO]) -> None:
+class _Files:
+    """The seven files being written, appended to a few megabytes at a time (a write per
+    list and file was a fifth of the time)."""
+
+    FLUSH_BYTES = 8 << 20
+
+    def __init__(self, folder: Path) -> None:
+        self.files = {
+            name: (folder / f"{name}.{_suffix(t)}").open("wb") for name, t in _FILES.items()
+        }
+        self.pending: dict[str, list[bytes]] = {name: [] for name in _FILES}
+        self.size = 0
+
+    def append(self, name: str, values: Any) -> None:
+        data = np.asarray(values, dtype=_FILES[name]).tobytes()
+        self.pending[name].append(data)
+        self.size += len(data)
+        if self.size >= self.FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        for name, chunks in self.pending.items():
+            self.files[name].write(b"".join(chunks))
+            chunks.clear()
+        self.size = 0
+
+    def __enter__(self) -> _Files:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if exc[0] is None:
+                self.flush()
+        finally:
+            for file in self.files.values():
+                file.close()
+
+
+def _write_lists(leaf: Any, files: _Files) -> None:
     """Append every list that Whoosh did not inline, in the order of its offset."""
     postings = positions = 0
-    for offset, fieldname, text in sorted(_block_lists(leaf)):
-        found = read_list(leaf, fieldname, text, with_positions=True)
+    for offset, fieldname, text, info in sorted(_block_lists(leaf), key=lambda each: each[0]):
+        found = read_list(leaf, fieldname, text, with_positions=True, info=info)
         counts = found.counts if len(found.counts) else np.zeros(len(found.docs), np.int32)
-        _append(files, "offsets", [offset], np.int64)
-        _append(files, "starts", [postings], np.int64)
-        _append(files, "pstarts", [positions], np.int64)
-        _append(files, "docs", found.docs, np.int32)
-        _append(files, "weights", found.weights, np.float32)
-        _append(files, "counts", counts, np.int32)
-        _append(files, "positions", found.positions, np.int32)
+        files.append("offsets", [offset])
+        files.append("starts", [postings])
+        files.append("pstarts", [positions])
+        files.append("docs", found.docs)
+        files.append("weights", found.weights)
+        files.append("counts", counts)
+        files.append("positions", found.positions)
         postings += len(found.docs)
         positions += len(found.positions)
-    _append(files, "starts", [postings], np.int64)
-    _append(files, "pstarts", [positions], np.int64)
+    files.append("starts", [postings])
+    files.append("pstarts", [positions])
 
 
-def _block_lists(leaf: Any) -> Iterator[tuple[int, str, bytes]]:
-    for fieldname, text in leaf.all_terms():
-        info = leaf.term_info(fieldname, text)
-        if not info.is_inlined():
-            yield info.extent()[0], fieldname, text
-
-
-def _append(files: dict[str, BinaryIO], name: str, values: Any, dtype: Any) -> None:
-    np.asarray(values, dtype=dtype).tofile(files[name])
+def _block_lists(leaf: Any) -> Iterator[tuple[int, str, bytes, Any]]:
+    """Yield (offset, field, term, term info) of the lists Whoosh did not inline, reading the
+    term file in order (not a hash lookup a term)."""
+    for (fieldname, text), info in leaf._terms.items():
+        if fieldname in leaf.schema and not info.is_inlined():
+            yield info.extent()[0], fieldname, text, info
