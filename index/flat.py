@@ -108,6 +108,9 @@ class _Open:
         except (OSError, ValueError):  # not written (yet), or removed with its segment
             return None
         with self._lock:
+            # Unmap the segments merged away or rebuilt over, so their disk space is freed.
+            for gone in [kept for kept in self._kept if not kept.is_dir()]:
+                del self._kept[gone]
             self._kept[folder] = segment
             while len(self._kept) > KEPT_SEGMENTS:
                 self._kept.popitem(last=False)

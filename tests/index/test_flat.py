@@ -16,7 +16,7 @@ from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
 import index
-from index import SearchRequest
+from index import SearchRequest, flat
 from index.blocks import read_list
 from index.flat import SUFFIX, FlatSegment, segment_folder, write_missing
 from index.storage import live_build
@@ -168,3 +168,14 @@ def test_an_update_with_nothing_to_change_writes_what_an_older_build_lacks(built
         [],
     )
     assert flat_folders(built) == segment_folders(built)
+
+
+def test_arrays_of_a_build_rebuilt_over_are_unmapped(built: Path) -> None:
+    answers(built)
+    first = flat_folders(built)
+    assert first <= set(flat._OPEN._kept)
+    for _ in range(2):  # the second rebuild deletes the first build (the previous is kept)
+        index.rebuild(built, [*LIBRARY, *MORE])
+    assert not any(folder.exists() for folder in first)
+    answers(built)
+    assert not first & set(flat._OPEN._kept)
