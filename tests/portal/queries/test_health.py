@@ -93,7 +93,7 @@ def test_a_corrupt_index_makes_the_host_unavailable(
     app: Flask, client: FlaskClient, seeded: FlaskCliRunner
 ) -> None:
     for path in _live_build(app).iterdir():
-        if path.name != "meta.json":
+        if path.name != "meta.json" and path.is_file():
             path.write_bytes(b"\x00garbage" * 10)
     status, body = _health(client)
     gc.collect()
