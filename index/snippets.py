@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections import deque
 from collections.abc import Iterator, Sequence
+from itertools import compress, pairwise
+from operator import itemgetter
 from typing import Any
 
 from whoosh import highlight
@@ -46,6 +47,7 @@ FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
 FORMATTER = MarkFormatter()
 # {word as written: (its text after analysis, whether it is a stop word)}
 _WORDS: dict[str, tuple[str, bool]] = {}
+_WRITTEN = itemgetter(0)  # a tokenizer match's word as written
 
 
 class _Unusual(Exception):
@@ -66,6 +68,44 @@ def _analysed(analyzer: Any, word: str) -> tuple[str, bool]:
     return found
 
 
+def _matched(
+    written: list[str], words: frozenset[str], known: dict[str, bool], analyzer: Any
+) -> list[bool]:
+    """Return, for each word as written, whether its analysis is one of the searched words.
+
+    A page's words are analysed once each (`known`), so a text costs a set difference and a
+    dict lookup per word, run by C loops (`map`) rather than a Python statement per word.
+    """
+    for word in set(written).difference(known):
+        known[word] = _analysed(analyzer, word)[0] in words
+    return list(map(known.__getitem__, written))
+
+
+def _touching(found: list[re.Match[str]], matched: list[bool]) -> bool:
+    """Whether two matched words touch: Whoosh would merge them into one mark, this module not.
+
+    Whoosh merges only consecutive matched tokens (`Highlighter._merge_matched_tokens`), and
+    a tokenizer expression's matches never overlap, so touching matched pairs are all to find.
+    """
+    at = list(compress(range(len(matched)), matched))
+    return any(b == a + 1 and found[b].start() <= found[a].end() for a, b in pairwise(at))
+
+
+def _front(found: list[re.Match[str]], start: int, stop: int, surround: int) -> int | None:
+    """Return where Whoosh's context before a match begins (its `firsts[0]`), or None.
+
+    Whoosh queues the start of each unmatched word (here `start` to `stop`, exclusive),
+    dropping from the front those more than `surround` characters before the newest one's
+    end. Starts only grow, so what is left are the words starting within `surround` of the
+    last one's end: a walk back from it, a few words, instead of a queue step per word.
+    """
+    limit = found[stop - 1].end() - surround
+    at = stop
+    while at > start and found[at - 1].start() >= limit:
+        at -= 1
+    return found[at].start() if at < stop else None
+
+
 def _fragments(
     text: str,
     words: frozenset[str],
@@ -76,58 +116,63 @@ def _fragments(
 ) -> Iterator[highlight.Fragment]:
     """Yield what Whoosh's ContextFragmenter yields for the analyzer's tokens of `text`.
 
-    Its loop, statement for statement, over the tokenizer's matches: only a matched word
-    becomes a Token. Whoosh's step between (merging matched words that touch) changes
-    nothing here, as two words found by a tokenizer expression never touch; should two
-    ever do, the caller falls back to Whoosh. `known` keeps, for the page, whether each word
-    as written is one of the searched words.
+    Its loop, statement for statement, over the tokenizer's matches, except that a run of
+    unmatched words outside a fragment is stepped over at once (`_front` gives what Whoosh's
+    queue of their starts would hold): that run is most of a text, and all of one whose
+    match is in the title only. Only a matched word becomes a Token. Whoosh's step between
+    (merging matched words that touch) never applies to a tokenizer expression's words;
+    should it, the caller falls back to Whoosh. `known` keeps, for the page, whether each
+    word as written is one of the searched words.
     """
+    found = list(expression.finditer(text))
+    written = list(map(_WRITTEN, found))
+    matched = _matched(written, words, known, analyzer)
+    if not any(matched):
+        return
+    if _touching(found, matched):
+        raise _Unusual("words that touch")
     maxchars, surround, charlimit = fragmenter.maxchars, fragmenter.surround, fragmenter.charlimit
-    first = None
-    firsts: deque[int] = deque()
+    ahead = iter(compress(range(len(found)), matched))  # the matched words, in order
+    first = front = None
     countdown = -1
     tks: list[Token] = []
-    endchar = previous_end = -1
-    currentlen = 0
-    for match in expression.finditer(text):
-        startchar, endchar = match.span()
-        if startchar <= previous_end:
-            raise _Unusual("words that touch")
-        previous_end = endchar
+    endchar = currentlen = at = 0
+    while True:
+        if countdown < 0:  # not in a fragment: on to the next matched word
+            stop = next((i for i in ahead if i >= at), None)
+            if stop is None:
+                break
+            if stop > at:  # past the character limit, the matched word stops the loop below
+                front = _front(found, at, stop, surround)
+            at = stop
+        elif at == len(found):
+            break
+        startchar, endchar = found[at].span()
         tlength = endchar - startchar
         if charlimit and endchar > charlimit:
             break
-        word = match.group(0)
-        matched = known.get(word)
-        if matched is None:
-            matched = known[word] = _analysed(analyzer, word)[0] in words
-        if countdown < 0 and not matched:
-            firsts.append(startchar)
-            while firsts and endchar - firsts[0] > surround:
-                firsts.popleft()
-        elif currentlen + tlength > maxchars:
+        if currentlen + tlength > maxchars:
             countdown = 0
-        elif matched:
+        elif matched[at]:
             countdown = surround
             if first is None:
-                if firsts:
-                    first = firsts[0]
+                if front is not None:
+                    first = front
                 else:
                     first = startchar
                     countdown += surround
-            analysed = _analysed(analyzer, word)[0]
+            analysed = _analysed(analyzer, written[at])[0]
             tks.append(
                 Token(text=analysed, startchar=startchar, endchar=endchar, boost=1.0, matched=True)
             )
-        if countdown >= 0:
-            currentlen += tlength
-            countdown -= tlength
-            if countdown <= 0:
-                yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
-                tks = []
-                firsts = deque()
-                first = None
-                currentlen = 0
+        at += 1
+        currentlen += tlength
+        countdown -= tlength
+        if countdown <= 0:
+            yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
+            tks = []
+            first = front = None
+            currentlen = 0
     if tks:
         yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
 
