@@ -45,8 +45,8 @@ class MarkFormatter(highlight.Formatter):  # type: ignore[misc]
 
 FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
 FORMATTER = MarkFormatter()
-# {word as written: (its text after analysis, whether it is a stop word)}
-_WORDS: dict[str, tuple[str, bool]] = {}
+# {word as written: its text after analysis}
+_WORDS: dict[str, str] = {}
 _WRITTEN = itemgetter(0)  # a tokenizer match's word as written
 
 
@@ -54,12 +54,12 @@ class _Unusual(Exception):
     """An analyzer or a word this module does not reproduce; Whoosh highlights it itself."""
 
 
-def _analysed(analyzer: Any, word: str) -> tuple[str, bool]:
+def _analysed(analyzer: Any, word: str) -> str:
     """Return what the analyzer makes of one word, as it does inside a text."""
     found = _WORDS.get(word)
     if found is None:
         tokens = analyzer(word, positions=True, chars=True, mode="index", removestops=False)
-        made = [(token.text, token.stopped) for token in tokens]
+        made = [token.text for token in tokens]
         if len(made) != 1:
             raise _Unusual(word)
         if len(_WORDS) >= MAX_WORDS_KEPT:
@@ -68,17 +68,38 @@ def _analysed(analyzer: Any, word: str) -> tuple[str, bool]:
     return found
 
 
-def _matched(
-    written: list[str], words: frozenset[str], known: dict[str, bool], analyzer: Any
-) -> list[bool]:
-    """Return, for each word as written, whether its analysis is one of the searched words.
+class _Marks:
+    """Which words as written are searched words, for one page, asked a text at a time.
 
-    A page's words are analysed once each (`known`), so a text costs a set difference and a
-    dict lookup per word, run by C loops (`map`) rather than a Python statement per word.
+    The hits of a page share most of their words: each is looked at once (`seen`), and by
+    C loops (set differences, `map`) over the kept analyses, so a text costs no Python
+    statement per word unless one of its words was never analysed in this process.
     """
-    for word in set(written).difference(known):
-        known[word] = _analysed(analyzer, word)[0] in words
-    return list(map(known.__getitem__, written))
+
+    def __init__(self, words: frozenset[str], analyzer: Any) -> None:
+        self.words, self.analyzer = words, analyzer
+        self.seen: set[str] = set()
+        self.marked: set[str] = set()
+
+    def of(self, written: list[str]) -> list[bool] | None:
+        """Return whether each word is a searched word, or None when none is."""
+        present = set(written)
+        fresh = list(present.difference(self.seen))
+        if fresh:
+            self._look_at(fresh)
+        if present.isdisjoint(self.marked):
+            return None
+        return list(map(self.marked.__contains__, written))
+
+    def _look_at(self, fresh: list[str]) -> None:
+        analysed = list(map(_WORDS.get, fresh))
+        if None in analysed:  # never analysed here (or the kept ones were just dropped)
+            analysed = [
+                _analysed(self.analyzer, w) if a is None else a
+                for w, a in zip(fresh, analysed, strict=True)
+            ]
+        self.marked.update(compress(fresh, map(self.words.__contains__, analysed)))
+        self.seen.update(fresh)
 
 
 def _touching(found: list[re.Match[str]], matched: list[bool]) -> bool:
@@ -107,12 +128,7 @@ def _front(found: list[re.Match[str]], start: int, stop: int, surround: int) -> 
 
 
 def _fragments(
-    text: str,
-    words: frozenset[str],
-    known: dict[str, bool],
-    analyzer: Any,
-    expression: re.Pattern[str],
-    fragmenter: Any,
+    text: str, marks: _Marks, expression: re.Pattern[str], fragmenter: Any
 ) -> Iterator[highlight.Fragment]:
     """Yield what Whoosh's ContextFragmenter yields for the analyzer's tokens of `text`.
 
@@ -121,13 +137,12 @@ def _fragments(
     queue of their starts would hold): that run is most of a text, and all of one whose
     match is in the title only. Only a matched word becomes a Token. Whoosh's step between
     (merging matched words that touch) never applies to a tokenizer expression's words;
-    should it, the caller falls back to Whoosh. `known` keeps, for the page, whether each
-    word as written is one of the searched words.
+    should it, the caller falls back to Whoosh.
     """
     found = list(expression.finditer(text))
     written = list(map(_WRITTEN, found))
-    matched = _matched(written, words, known, analyzer)
-    if not any(matched):
+    matched = marks.of(written)
+    if matched is None:
         return
     if _touching(found, matched):
         raise _Unusual("words that touch")
@@ -161,7 +176,7 @@ def _fragments(
                 else:
                     first = startchar
                     countdown += surround
-            analysed = _analysed(analyzer, written[at])[0]
+            analysed = _analysed(marks.analyzer, written[at])
             tks.append(
                 Token(text=analysed, startchar=startchar, endchar=endchar, boost=1.0, matched=True)
             )
@@ -198,7 +213,7 @@ class Page:
         self.analyzer = field.analyzer
         terms = results.query_terms(expand=True, fieldname=FIELD)
         self.words = frozenset(field.from_bytes(term[1]) for term in terms)
-        self.known: dict[str, bool] = {}  # {word as written: whether it is one of self.words}
+        self.marks = _Marks(self.words, self.analyzer)
 
     def highlights(self, hit: Any) -> str:
         """Return what `hit.highlights(FIELD, top=2)` returns, without re-running the analyzer."""
@@ -210,9 +225,7 @@ class Page:
             if type(fragmenter) is not highlight.ContextFragmenter:
                 raise _Unusual("another fragmenter")
             expression = _tokenizer(self.analyzer)
-            fragments = list(
-                _fragments(text, self.words, self.known, self.analyzer, expression, fragmenter)
-            )
+            fragments = list(_fragments(text, self.marks, expression, fragmenter))
             best = highlight.top_fragments(
                 fragments, 2, self.highlighter.scorer, self.highlighter.order, minscore=1
             )
