@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections import deque
 from collections.abc import Iterator, Sequence
+from itertools import compress, pairwise
+from operator import itemgetter
 from typing import Any
 
 from whoosh import highlight
@@ -44,20 +45,21 @@ class MarkFormatter(highlight.Formatter):  # type: ignore[misc]
 
 FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
 FORMATTER = MarkFormatter()
-# {word as written: (its text after analysis, whether it is a stop word)}
-_WORDS: dict[str, tuple[str, bool]] = {}
+# {word as written: its text after analysis}
+_WORDS: dict[str, str] = {}
+_WRITTEN = itemgetter(0)  # a tokenizer match's word as written
 
 
 class _Unusual(Exception):
     """An analyzer or a word this module does not reproduce; Whoosh highlights it itself."""
 
 
-def _analysed(analyzer: Any, word: str) -> tuple[str, bool]:
+def _analysed(analyzer: Any, word: str) -> str:
     """Return what the analyzer makes of one word, as it does inside a text."""
     found = _WORDS.get(word)
     if found is None:
         tokens = analyzer(word, positions=True, chars=True, mode="index", removestops=False)
-        made = [(token.text, token.stopped) for token in tokens]
+        made = [token.text for token in tokens]
         if len(made) != 1:
             raise _Unusual(word)
         if len(_WORDS) >= MAX_WORDS_KEPT:
@@ -66,68 +68,126 @@ def _analysed(analyzer: Any, word: str) -> tuple[str, bool]:
     return found
 
 
+class _Marks:
+    """Which words as written are searched words, for one page, asked a text at a time.
+
+    The hits of a page share most of their words: each is looked at once (`seen`), and by
+    C loops (set differences, `map`) over the kept analyses, so a text costs no Python
+    statement per word unless one of its words was never analysed in this process.
+    """
+
+    def __init__(self, words: frozenset[str], analyzer: Any) -> None:
+        self.words, self.analyzer = words, analyzer
+        self.seen: set[str] = set()
+        self.marked: set[str] = set()
+
+    def of(self, written: list[str]) -> list[bool] | None:
+        """Return whether each word is a searched word, or None when none is."""
+        present = set(written)
+        fresh = list(present.difference(self.seen))
+        if fresh:
+            self._look_at(fresh)
+        if present.isdisjoint(self.marked):
+            return None
+        return list(map(self.marked.__contains__, written))
+
+    def _look_at(self, fresh: list[str]) -> None:
+        analysed = list(map(_WORDS.get, fresh))
+        if None in analysed:  # never analysed here (or the kept ones were just dropped)
+            analysed = [
+                _analysed(self.analyzer, w) if a is None else a
+                for w, a in zip(fresh, analysed, strict=True)
+            ]
+        self.marked.update(compress(fresh, map(self.words.__contains__, analysed)))
+        self.seen.update(fresh)
+
+
+def _touching(found: list[re.Match[str]], matched: list[bool]) -> bool:
+    """Whether two matched words touch: Whoosh would merge them into one mark, this module not.
+
+    Whoosh merges only consecutive matched tokens (`Highlighter._merge_matched_tokens`), and
+    a tokenizer expression's matches never overlap, so touching matched pairs are all to find.
+    """
+    at = list(compress(range(len(matched)), matched))
+    return any(b == a + 1 and found[b].start() <= found[a].end() for a, b in pairwise(at))
+
+
+def _front(found: list[re.Match[str]], start: int, stop: int, surround: int) -> int | None:
+    """Return where Whoosh's context before a match begins (its `firsts[0]`), or None.
+
+    Whoosh queues the start of each unmatched word (here `start` to `stop`, exclusive),
+    dropping from the front those more than `surround` characters before the newest one's
+    end. Starts only grow, so what is left are the words starting within `surround` of the
+    last one's end: a walk back from it, a few words, instead of a queue step per word.
+    """
+    limit = found[stop - 1].end() - surround
+    at = stop
+    while at > start and found[at - 1].start() >= limit:
+        at -= 1
+    return found[at].start() if at < stop else None
+
+
 def _fragments(
-    text: str,
-    words: frozenset[str],
-    known: dict[str, bool],
-    analyzer: Any,
-    expression: re.Pattern[str],
-    fragmenter: Any,
+    text: str, marks: _Marks, expression: re.Pattern[str], fragmenter: Any
 ) -> Iterator[highlight.Fragment]:
     """Yield what Whoosh's ContextFragmenter yields for the analyzer's tokens of `text`.
 
-    Its loop, statement for statement, over the tokenizer's matches: only a matched word
-    becomes a Token. Whoosh's step between (merging matched words that touch) changes
-    nothing here, as two words found by a tokenizer expression never touch; should two
-    ever do, the caller falls back to Whoosh. `known` keeps, for the page, whether each word
-    as written is one of the searched words.
+    Its loop, statement for statement, over the tokenizer's matches, except that a run of
+    unmatched words outside a fragment is stepped over at once (`_front` gives what Whoosh's
+    queue of their starts would hold): that run is most of a text, and all of one whose
+    match is in the title only. Only a matched word becomes a Token. Whoosh's step between
+    (merging matched words that touch) never applies to a tokenizer expression's words;
+    should it, the caller falls back to Whoosh.
     """
+    found = list(expression.finditer(text))
+    written = list(map(_WRITTEN, found))
+    matched = marks.of(written)
+    if matched is None:
+        return
+    if _touching(found, matched):
+        raise _Unusual("words that touch")
     maxchars, surround, charlimit = fragmenter.maxchars, fragmenter.surround, fragmenter.charlimit
-    first = None
-    firsts: deque[int] = deque()
+    ahead = iter(compress(range(len(found)), matched))  # the matched words, in order
+    first = front = None
     countdown = -1
     tks: list[Token] = []
-    endchar = previous_end = -1
-    currentlen = 0
-    for match in expression.finditer(text):
-        startchar, endchar = match.span()
-        if startchar <= previous_end:
-            raise _Unusual("words that touch")
-        previous_end = endchar
+    endchar = currentlen = at = 0
+    while True:
+        if countdown < 0:  # not in a fragment: on to the next matched word
+            stop = next((i for i in ahead if i >= at), None)
+            if stop is None:
+                break
+            if stop > at:  # past the character limit, the matched word stops the loop below
+                front = _front(found, at, stop, surround)
+            at = stop
+        elif at == len(found):
+            break
+        startchar, endchar = found[at].span()
         tlength = endchar - startchar
         if charlimit and endchar > charlimit:
             break
-        word = match.group(0)
-        matched = known.get(word)
-        if matched is None:
-            matched = known[word] = _analysed(analyzer, word)[0] in words
-        if countdown < 0 and not matched:
-            firsts.append(startchar)
-            while firsts and endchar - firsts[0] > surround:
-                firsts.popleft()
-        elif currentlen + tlength > maxchars:
+        if currentlen + tlength > maxchars:
             countdown = 0
-        elif matched:
+        elif matched[at]:
             countdown = surround
             if first is None:
-                if firsts:
-                    first = firsts[0]
+                if front is not None:
+                    first = front
                 else:
                     first = startchar
                     countdown += surround
-            analysed = _analysed(analyzer, word)[0]
+            analysed = _analysed(marks.analyzer, written[at])
             tks.append(
                 Token(text=analysed, startchar=startchar, endchar=endchar, boost=1.0, matched=True)
             )
-        if countdown >= 0:
-            currentlen += tlength
-            countdown -= tlength
-            if countdown <= 0:
-                yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
-                tks = []
-                firsts = deque()
-                first = None
-                currentlen = 0
+        at += 1
+        currentlen += tlength
+        countdown -= tlength
+        if countdown <= 0:
+            yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
+            tks = []
+            first = front = None
+            currentlen = 0
     if tks:
         yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
 
@@ -153,7 +213,7 @@ class Page:
         self.analyzer = field.analyzer
         terms = results.query_terms(expand=True, fieldname=FIELD)
         self.words = frozenset(field.from_bytes(term[1]) for term in terms)
-        self.known: dict[str, bool] = {}  # {word as written: whether it is one of self.words}
+        self.marks = _Marks(self.words, self.analyzer)
 
     def highlights(self, hit: Any) -> str:
         """Return what `hit.highlights(FIELD, top=2)` returns, without re-running the analyzer."""
@@ -165,9 +225,7 @@ class Page:
             if type(fragmenter) is not highlight.ContextFragmenter:
                 raise _Unusual("another fragmenter")
             expression = _tokenizer(self.analyzer)
-            fragments = list(
-                _fragments(text, self.words, self.known, self.analyzer, expression, fragmenter)
-            )
+            fragments = list(_fragments(text, self.marks, expression, fragmenter))
             best = highlight.top_fragments(
                 fragments, 2, self.highlighter.scorer, self.highlighter.order, minscore=1
             )

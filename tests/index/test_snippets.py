@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from pathlib import Path
 
 import pytest
+from whoosh import highlight
 from whoosh import index as whoosh_index
+from whoosh.fields import TEXT, Schema
+from whoosh.filedb.filestore import RamStorage
+from whoosh.query import Or, Term
 
 import index
 from index import snippets
+from index.analysis import text_analyzer
 from index.query import make_parsers, parse
 from index.schema import build_schema
 from index.storage import live_build
@@ -85,3 +91,42 @@ def test_the_kept_words_stay_within_their_budget(
         for hit in results:
             assert page.highlights(hit) == hit.highlights("body", top=2)
             assert len(snippets._WORDS) <= 5
+
+
+# Words of every length that matters to Whoosh's fragmenter: shorter and longer than its
+# context (`surround`) and than a whole fragment (`maxchars`), stop words, dotted numbers.
+VOCABULARY = ["price", "Pricing", "scales", "the", "of", "a", "cost", "v1.2", "naïve", "x" * 12]
+VOCABULARY += ["Scale" + "s" * 70, "y" * 300, "ab", "z"]
+SEPARATORS = [" ", " ", " ", ", ", ".  ", "\n\n", " — "]
+
+
+def random_text(rng: random.Random) -> str:
+    """Return a text of random words and separators, sometimes empty or a single word."""
+    words = rng.choices(VOCABULARY, k=rng.choice((0, 1, 3, 40, 400)))
+    return "".join(word + rng.choice(SEPARATORS) for word in words)
+
+
+@pytest.mark.parametrize(
+    ("maxchars", "surround", "charlimit"),
+    [(240, 60, 2**15), (40, 10, 600), (30, 5, 0), (16, 3, 200), (100, 25, 0)],
+)
+def test_random_texts_make_the_same_fragments_as_whoosh(
+    maxchars: int, surround: int, charlimit: int
+) -> None:
+    """Runs skipped, fragments cut short, a countdown landing on zero, the character limit."""
+    rng = random.Random(maxchars * surround)
+    schema = Schema(body=TEXT(analyzer=text_analyzer(), stored=True))
+    storage = RamStorage()
+    ix = storage.create_index(schema)
+    with ix.writer() as writer:
+        for _ in range(300):
+            writer.add_document(body=random_text(rng))
+    query = Or([Term("body", "price"), Term("body", "scale")])
+    with ix.searcher() as searcher:
+        results = searcher.search(query, limit=None)
+        results.fragmenter = highlight.ContextFragmenter(maxchars, surround, charlimit)
+        results.formatter = snippets.FORMATTER
+        page = snippets.Page(results)
+        assert len(results) > 100
+        for hit in results:
+            assert page.highlights(hit) == hit.highlights("body", top=2), hit["body"]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import random
+from itertools import product
 from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.support.levenshtein import distance as edit_distance
 
+from index import suggest
 from index.documents import whoosh_documents
 from index.storage import live_build
 from index.suggest import SpellingWords, corrections
@@ -55,9 +58,10 @@ def test_the_same_corrections_as_whoosh(demo_index: Path, segments: str) -> None
         wrong = typos(words, 90)
         fixed = 0
         for start in range(0, len(wrong), 3):  # three words a query, as corrections takes them
-            asked = tuple(wrong[start : start + 3])
+            asked = (*wrong[start : start + 3], words[start * 11])  # and one word it has
             ours = corrections(searcher, asked, lambda: words)
             assert ours == corrections(searcher, asked), asked
+            assert asked[-1] not in ours
             fixed += len(ours)
         assert fixed > 60
 
@@ -69,3 +73,13 @@ def test_the_words_are_read_again_for_a_new_version(demo_index: Path) -> None:
         first = spelling.of(("v1",), searcher.reader())
         assert spelling.of(("v1",), searcher.reader()) is first
         assert spelling.of(("v2",), searcher.reader()) is not first
+
+
+def test_the_nearness_test_is_whoosh_s_edit_distance() -> None:
+    """Every pair of words of up to four letters from three, both ways, at distances 0 to 2."""
+    words = ["".join(letters) for n in range(5) for letters in product("abc", repeat=n)]
+    for word in words:
+        for text in words:
+            for maxdist in (0, 1, 2):
+                expected = edit_distance(word, text, limit=maxdist) <= maxdist
+                assert suggest._near(word, text, maxdist) == expected, (word, text, maxdist)
