@@ -87,7 +87,7 @@ def test_the_adapter_uses_only_what_index_exports() -> None:
 LONG_ALLOWED = {
     ("index/schema.py", "build_schema"),
     # Whoosh's ContextFragmenter loop statement for statement, so the two read side by side;
-    # it runs once per word of every hit's text, where a call per step would cost a third.
+    # it runs once per word inside each hit's fragments, where a call per step would cost more.
     ("index/snippets.py", "_fragments"),
 }
 
