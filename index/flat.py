@@ -40,6 +40,8 @@ from index.blocks import TermList, read_list
 SUFFIX = ".flat"
 # Open segments kept per process (a live build has a few; each holds seven open maps).
 KEPT_SEGMENTS = 64
+_WHERE = ("offsets", "starts", "pstarts")
+_LISTS = ("docs", "weights", "counts", "positions")
 _FILES = {
     "offsets": np.int64,
     "starts": np.int64,
@@ -52,43 +54,81 @@ _FILES = {
 
 
 class FlatSegment:
-    """A segment's flat arrays, mapped read-only."""
+    """A segment's flat arrays: where each list starts mapped read-only (binary searched, a
+    few pages touched a lookup), the lists themselves read with `pread` when asked for. (Mapped
+    too, the pages a worker touched counted in its RSS: 130 -> 160 MB a worker under
+    `make bench-load`, though shared and reclaimable.)"""
 
     def __init__(self, folder: Path) -> None:
-        self.arrays = {name: _map(folder / f"{name}.{_suffix(t)}", t) for name, t in _FILES.items()}
-        a = self.arrays
-        lists, postings = len(a["offsets"]), len(a["docs"])
+        self.where = {name: _map(_path(folder, name)) for name in _WHERE}
+        self.lists = {name: _List(_path(folder, name)) for name in _LISTS}
+        w, lists = self.where, self.lists
+        postings = len(lists["docs"])
         if not (
-            len(a["starts"]) == len(a["pstarts"]) == lists + 1
-            and a["starts"][-1] == postings == len(a["weights"]) == len(a["counts"])
-            and a["pstarts"][-1] == len(a["positions"])
+            len(w["starts"]) == len(w["pstarts"]) == len(w["offsets"]) + 1
+            and w["starts"][-1] == postings == len(lists["weights"]) == len(lists["counts"])
+            and w["pstarts"][-1] == len(lists["positions"])
         ):
             raise ValueError(f"{folder} is damaged: its arrays disagree in length")
 
     def postings(self, offset: int) -> TermList | None:
         """Return the list starting at `offset` in Whoosh's .pst file, or None if not here."""
-        a = self.arrays
-        i = int(np.searchsorted(a["offsets"], offset))
-        if i == len(a["offsets"]) or a["offsets"][i] != offset:
+        w, lists = self.where, self.lists
+        i = int(np.searchsorted(w["offsets"], offset))
+        if i == len(w["offsets"]) or w["offsets"][i] != offset:
             return None
-        start, end = int(a["starts"][i]), int(a["starts"][i + 1])
-        first, last = int(a["pstarts"][i]), int(a["pstarts"][i + 1])
+        start, end = int(w["starts"][i]), int(w["starts"][i + 1])
+        first, last = int(w["pstarts"][i]), int(w["pstarts"][i + 1])
         return TermList(
-            a["docs"][start:end],
-            a["weights"][start:end],
-            a["counts"][start:end],
-            a["positions"][first:last],
+            lists["docs"].read(start, end),
+            lists["weights"].read(start, end),
+            lists["counts"].read(start, end),
+            lists["positions"].read(first, last),
         )
+
+
+class _List:
+    """One file of a segment's lists, open for `pread` (no file position: thread-safe)."""
+
+    def __init__(self, path: Path) -> None:
+        self.dtype = np.dtype(_FILES[path.name.split(".")[0]])
+        self.fd = -1
+        fd = os.open(path, os.O_RDONLY)
+        size = os.fstat(fd).st_size
+        if size % self.dtype.itemsize:
+            os.close(fd)
+            raise ValueError(f"{path} is damaged: not a whole number of values")
+        self.fd, self.length = fd, size // self.dtype.itemsize
+
+    def __len__(self) -> int:
+        return self.length
+
+    def read(self, start: int, end: int) -> Any:
+        size = self.dtype.itemsize
+        data = os.pread(self.fd, (end - start) * size, start * size)
+        if len(data) != (end - start) * size:
+            raise ValueError("a flat array was cut short while being read")
+        return np.frombuffer(data, dtype=self.dtype)
+
+    def __del__(self) -> None:  # dropped from _OPEN and no search reading it any more
+        if self.fd >= 0:
+            os.close(self.fd)
 
 
 def _suffix(dtype: Any) -> str:
     return {np.int64: "i64", np.int32: "i32", np.float32: "f32"}[dtype]
 
 
-def _map(path: Path, dtype: Any) -> Any:
-    if path.stat().st_size == 0:
-        return np.zeros(0, dtype=dtype)
-    return np.memmap(path, dtype=dtype, mode="r")
+def _path(folder: Path, name: str) -> Path:
+    return folder / f"{name}.{_suffix(_FILES[name])}"
+
+
+def _map(path: Path) -> Any:
+    dtype = _FILES[path.name.split(".")[0]]
+    size = path.stat().st_size
+    if size % np.dtype(dtype).itemsize:
+        raise ValueError(f"{path} is damaged: not a whole number of values")
+    return np.memmap(path, dtype=dtype, mode="r") if size else np.zeros(0, dtype=dtype)
 
 
 class _Open:

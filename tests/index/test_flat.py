@@ -120,10 +120,13 @@ def test_each_segment_has_its_arrays_through_imports_and_merges(built: Path) -> 
     assert merged_away  # Whoosh merged segments, and their arrays went with them
 
 
-def test_a_damaged_array_sends_reads_back_to_whoosh(built: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "cut"), [("docs.i32", 8), ("positions.i32", 3), ("starts.i64", 5)]
+)
+def test_a_damaged_array_sends_reads_back_to_whoosh(built: Path, name: str, cut: int) -> None:
     for folder in flat_folders(built):
-        docs = folder / "docs.i32"
-        docs.write_bytes(docs.read_bytes()[:-8])
+        damaged = folder / name
+        damaged.write_bytes(damaged.read_bytes()[:-cut])
     with pytest.raises(ValueError, match="damaged"):
         FlatSegment(next(iter(flat_folders(built))))
     from_whoosh = answers(built)
