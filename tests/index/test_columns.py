@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 import index
-from index.reader import Columns, Facet, SharedColumns
+from index.reader import Columns, Facet, SharedColumns, segment_column
 from index.storage import live_build, open_build
 from tests.index.conftest import LIBRARY, edition, link
 
@@ -60,3 +60,26 @@ def test_an_import_reads_only_the_new_segments_columns(folder: Path) -> None:
     for key, columns in before.items():  # the older segments' arrays were not read again
         assert shared._segments[key] is columns
     assert len(shared._segments) == len(before) + 1
+
+
+def test_columns_read_in_one_piece_are_whooshs_value_by_value(tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    undated = edition("undated", "No date here", None, link("Undated link", source_slug=""))
+    index.rebuild(folder, LIBRARY)
+    added = edition("later", "Later", dt.date(2026, 5, 1), link("Later link"))
+    wanted = {doc.slug: doc.content_hash for doc in [*LIBRARY, added, undated]}
+    index.update(folder, wanted, lambda slugs: [added, undated])
+    seen: dict[str, list[object]] = {}
+    with open_build(live_build(folder)).reader() as reader:
+        leaves = [leaf for leaf, _offset in reader.leaf_readers()]
+        assert len(leaves) > 1
+        for leaf in leaves:
+            for name in ("day", "year", "source_slug", "theme_set"):
+                column = leaf.column_reader(name)
+                count = leaf.doc_count_all()
+                expected = [column[docnum] for docnum in range(count)]
+                assert segment_column(column, count) == expected, name
+                seen.setdefault(name, []).extend(expected)
+    # Documents without a value were among them: no date, no year, no source, no theme.
+    assert 0 in seen["day"] and "" in seen["year"] and "" in seen["source_slug"]
+    assert b"" in seen["theme_set"]
