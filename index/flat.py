@@ -38,7 +38,7 @@ from whoosh.reading import SegmentReader
 from index.blocks import TermList, read_list
 
 SUFFIX = ".flat"
-# Open segments kept per process (a live build has a few; each holds seven open maps).
+# Open segments kept per process (a live build has a few; each holds three maps, four files).
 KEPT_SEGMENTS = 64
 _WHERE = ("offsets", "starts", "pstarts")
 _LISTS = ("docs", "weights", "counts", "positions")
