@@ -11,15 +11,12 @@ from index.query import QueryError
 from index.results import Hit, SearchRequest, SearchResults, Sort
 from index.schema import SCHEMA_VERSION
 from index.searching import SearchIndex
+from index.status import IndexStatus, IndexSummary, status, summary
 from index.storage import (
     IndexBusy,
-    IndexStatus,
-    IndexSummary,
     IndexUnavailable,
     indexed_revision,
     rebuild,
-    status,
-    summary,
     update,
 )
 

@@ -3,7 +3,9 @@
 Layout of the index folder:
     current          the name of the live build, replaced atomically by a rebuild
     build-<stamp>/   a complete Whoosh index plus meta.json (schema version, and the
-                     caller's revision the build reflects, replaced atomically)
+                     caller's revision the build reflects, replaced atomically), and
+                     each segment's posting lists as flat arrays (<segment>.flat/,
+                     index/flat.py), written after every commit
     .lock            held by whoever writes (rebuild or update), so they never interleave
 
 A rebuild writes a new build beside the live one and then swaps `current`, so
@@ -20,7 +22,6 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -59,16 +60,6 @@ class IndexUnavailable(Exception):
 
 class IndexBusy(Exception):
     """Another process is writing the index and did not finish in time."""
-
-
-@dataclass(frozen=True)
-class IndexStatus:
-    """What `check` found: document counts by kind, schema version and stale editions."""
-
-    editions: int
-    links: int
-    schema_version: int | None
-    hashes: dict[str, str]
 
 
 def live_build(folder: Path) -> Path:
@@ -271,43 +262,3 @@ def _apply(
     finally:
         ix.close()
     return changed, removed
-
-
-def status(folder: Path) -> IndexStatus:
-    """Return the document counts, schema version and edition hashes of the live index."""
-    build, ix = open_live(folder, any_schema=True)
-    version = schema_version(build)
-    with ix.searcher() as searcher:
-        editions = len(list(searcher.docs_for_query(Term("kind", "edition"))))
-        links = len(list(searcher.docs_for_query(Term("kind", "link"))))
-    hashes = indexed_hashes(ix)
-    ix.close()
-    return IndexStatus(editions, links, version, hashes)
-
-
-@dataclass(frozen=True)
-class IndexSummary:
-    """A cheap look at the live build, for health checks: no stored field is read."""
-
-    build: str
-    schema_version: int | None
-    documents: int
-    updated_at: dt.datetime
-    revision: int | None
-
-
-def summary(folder: Path) -> IndexSummary:
-    """Return the live build's schema version, document count and last write, or raise IndexUnavailable."""
-    build, ix = open_live(folder, any_schema=True)
-    try:
-        with ix.searcher() as searcher:  # opens every segment, so a damaged one is noticed
-            documents = searcher.doc_count()
-        newest = max(path.stat().st_mtime for path in build.iterdir())
-    except Exception as error:  # Whoosh raises many kinds for a damaged index
-        raise IndexUnavailable(f"the index in {build} cannot be read: {error}") from error
-    finally:
-        ix.close()
-    updated = dt.datetime.fromtimestamp(newest, dt.UTC)
-    return IndexSummary(
-        build.name, schema_version(build), documents, updated, build_revision(build)
-    )
