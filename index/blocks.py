@@ -23,16 +23,6 @@ from whoosh.system import _INT_SIZE
 _BODY = _INT_SIZE + 2
 
 
-def index_numbers(local: list[int], starts: list[tuple[int, int]], dtype: Any) -> Any:
-    """Return segments' own document numbers as the index's: `starts` gives, per segment,
-    where its numbers start in `local` and its first document number."""
-    numbers = np.array(local, dtype=dtype)
-    ends = [start for start, _offset in starts[1:]] + [len(local)]
-    for (start, offset), end in zip(starts, ends, strict=True):
-        numbers[start:end] += offset
-    return numbers
-
-
 def block_ids(matcher: Any) -> list[int]:
     """Return the document numbers of a W3LeafMatcher's current block.
 

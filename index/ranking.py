@@ -31,7 +31,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
-from index.blocks import byte_column
+from index.blocks import byte_column, has_positions
 from index.flat import segment_lists
 from index.phrases import in_a_row, in_sorted
 
@@ -217,7 +217,7 @@ class _Evaluation:
         schema = self.searcher.schema
         if phrase.slop != 1 or None in words or fieldname not in schema:
             raise Unsupported("a phrase with a slop, or in no field")
-        if not schema[fieldname].format or not schema[fieldname].format.supports("positions"):
+        if not has_positions(schema[fieldname]):
             raise Unsupported("a phrase in a field without positions")  # Whoosh says why
         if not words:
             return self._empty()
